@@ -1,0 +1,84 @@
+// The `policy-engine` command line. Each command is a thin wrapper over the library.
+
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { evalCommand } from './eval.js';
+import { UsageError } from './output.js';
+import { testCommand } from './test.js';
+import { validateCommand } from './validate.js';
+import { benchCommand } from './bench.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('policy-engine')
+    .description('A policy decision point for LLM traffic: CEL policies, budgets, rate limits and obligations.')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('validate')
+    .description('compile policy files and directories; report every problem (exit 1 on any error)')
+    .argument('<paths...>', 'policy files or directories')
+    .action(async (paths: string[]) => {
+      process.exitCode = await validateCommand(paths);
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a context (JSON) against policies and print the decision')
+    .requiredOption('-p, --policies <path>', 'policy file or directory (repeatable)', collect, [])
+    .requiredOption('-i, --input <file>', 'context JSON file, a directory of them, or - for stdin')
+    .option('--trace', 'include a trace explaining every rule')
+    .option('--explain', 'print a readable explanation instead of JSON')
+    .option('--now <time>', 'RFC 3339 time for now() (default: the real clock)')
+    .action(async (o: { policies: string[]; input: string; trace?: boolean; explain?: boolean; now?: string }) => {
+      process.exitCode = await evalCommand(o);
+    });
+
+  program
+    .command('test')
+    .description('run policy test suites (PolicyTest documents) and report pass/fail and rule coverage')
+    .argument('<paths...>', 'files or directories holding PolicyTest documents')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .action(async (paths: string[], o: { junit?: string }) => {
+      process.exitCode = await testCommand(paths, o);
+    });
+
+  program
+    .command('bench')
+    .description('measure evaluation latency and throughput on one core (and the reference CEL interpreter, when installed)')
+    .option('-p, --policies <path>', 'policy file or directory (default: the bundled benchmark set)')
+    .option('-i, --input <dir>', 'directory of context JSON files (default: the bundled benchmark contexts)')
+    .addOption(new Option('--seconds <n>', 'time per measurement').default('2'))
+    .option('--json', 'print results as JSON')
+    .action(async (o: { policies?: string; input?: string; seconds: string; json?: boolean }) => {
+      process.exitCode = await benchCommand(o);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,259 @@
+// Compiles validated policy documents into evaluable form: every CEL
+// expression and template part is parsed, type-checked and compiled once;
+// every problem becomes a Diagnostic pointing into the policy file.
+
+import type { CompiledExpression, CelEnv } from '../cel/env.js';
+import { SlotAllocator } from '../cel/compiler/compile.js';
+import type { Evaluator } from '../cel/compiler/dispatch.js';
+import { CelCompileError } from '../cel/errors.js';
+import { typeToString, type Type } from '../cel/types.js';
+import type { DecisionKind, Diagnostic, PolicyDoc, RuleDoc, Severity, SourcePos, SourceText } from '../policy/types.js';
+import { type ReadSpec, collectReads } from './read-paths.js';
+import { TemplateSyntaxError, parseTemplate } from './template.js';
+
+export interface CompiledExpr {
+  readonly text: SourceText;
+  readonly ev: Evaluator;
+  readonly compiled: CompiledExpression;
+}
+
+export interface CompiledTemplate {
+  readonly text: SourceText;
+  /** Literal strings and compiled expressions, in order. */
+  readonly parts: readonly (string | CompiledExpr)[];
+}
+
+export type CompiledModify =
+  | { readonly op: 'set'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'set'; readonly path: string; readonly expr: CompiledExpr }
+  | { readonly op: 'clamp'; readonly path: string; readonly max?: CompiledExpr; readonly min?: CompiledExpr }
+  | { readonly op: 'remove'; readonly path: string };
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly pos: SourcePos;
+  readonly description?: string;
+  readonly decision: DecisionKind;
+  readonly severity: Severity;
+  readonly mode: 'enforce' | 'shadow';
+  readonly when?: CompiledExpr;
+  readonly unless?: CompiledExpr;
+  readonly reason?: CompiledTemplate;
+  readonly suggest: readonly (readonly [string, CompiledTemplate])[];
+  readonly modify: readonly CompiledModify[];
+  readonly retryAfterMs?: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly namespace: string;
+  readonly file: string;
+  readonly priority: number;
+  readonly failOpen: boolean;
+  readonly target?: CompiledExpr;
+  readonly lets: readonly { readonly name: string; readonly expr: CompiledExpr }[];
+  readonly rules: readonly CompiledRule[];
+  readonly hash: string;
+  readonly description?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** What the policy's expressions read from the context (for decision-cache keys). */
+  readonly reads: readonly ReadSpec[];
+  /** False when an expression is time-dependent (now()): decisions cannot be cached. */
+  readonly deterministic: boolean;
+  /** Slots of this policy's activation: lets, locals. */
+  readonly slotCount: number;
+  /** Slots to reset before each evaluation (lazily computed let bindings). */
+  readonly lazySlots: readonly number[];
+}
+
+export interface PolicyCompileResult {
+  readonly policy?: CompiledPolicy;
+  readonly diagnostics: Diagnostic[];
+}
+
+const CEL_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Compiles one policy. Each policy has its own slot layout, so a compiled
+ * policy does not depend on the others and can be reused across reloads.
+ */
+export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): PolicyCompileResult {
+  const slots = new SlotAllocator();
+  const diagnostics: Diagnostic[] = [];
+  const policyName = doc.metadata.name;
+  const reads: ReadSpec[] = [];
+  let deterministic = true;
+  const letTypes = new Map<string, Type>();
+
+  const compileExpr = (text: SourceText, where: { rule?: string; part: string }, expectBool: boolean): CompiledExpr | undefined => {
+    let compiled: CompiledExpression;
+    try {
+      compiled = env.compile(text.text, { slots, extraVariables: letTypes, traced });
+    } catch (e) {
+      if (!(e instanceof CelCompileError)) throw e;
+      for (const issue of e.issues) {
+        diagnostics.push({
+          severity: 'error',
+          code: `cel-${issue.code}`,
+          message: `${where.part}: ${issue.message}`,
+          pos: text.at(issue.start),
+          policy: policyName,
+          rule: where.rule,
+        });
+      }
+      return undefined;
+    }
+    const t = compiled.type;
+    if (expectBool && !(t.kind === 'dyn' || t.kind === 'error' || (t.kind === 'prim' && t.name === 'bool'))) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'cel-not-boolean',
+        message: `${where.part} must be a condition (a bool), but this expression is a ${typeToString(t)}`,
+        hint: "compare it with something, e.g. `request.model == 'gpt-4o'`",
+        pos: text.pos,
+        policy: policyName,
+        rule: where.rule,
+      });
+      return undefined;
+    }
+    reads.push(...collectReads(compiled.ast, compiled.checked.refs, new Set(letTypes.keys())));
+    if (!compiled.deterministic) deterministic = false;
+    return { text, ev: compiled.evaluator, compiled };
+  };
+
+  const compileTemplate = (text: SourceText, where: { rule?: string; part: string }): CompiledTemplate | undefined => {
+    let parts;
+    try {
+      parts = parseTemplate(text.text);
+    } catch (e) {
+      if (!(e instanceof TemplateSyntaxError)) throw e;
+      diagnostics.push({ severity: 'error', code: 'template-syntax', message: `${where.part}: ${e.message}`, pos: text.at(e.offset), policy: policyName, rule: where.rule });
+      return undefined;
+    }
+    const out: (string | CompiledExpr)[] = [];
+    let ok = true;
+    for (const p of parts) {
+      if (p.literal !== undefined) {
+        out.push(p.literal);
+        continue;
+      }
+      const sub: SourceText = { text: p.expr!.text, pos: text.at(p.expr!.offset), at: (o) => text.at(p.expr!.offset + o) };
+      const c = compileExpr(sub, where, false);
+      if (!c) ok = false;
+      else out.push(c);
+    }
+    return ok ? { text, parts: out } : undefined;
+  };
+
+  const lets: { name: string; expr: CompiledExpr }[] = [];
+  for (const l of doc.lets) {
+    if (!CEL_IDENT.test(l.name)) {
+      diagnostics.push({ severity: 'error', code: 'invalid-let-name', message: `let name '${l.name}' is not a CEL identifier`, hint: 'use letters, digits and _ (not starting with a digit)', pos: l.expr.pos, policy: policyName });
+      continue;
+    }
+    const slot = slots.allocate(true);
+    slots.lets.set(l.name, { slot });
+    const c = compileExpr(l.expr, { part: `let ${l.name}` }, false);
+    if (c) {
+      slots.lets.set(l.name, { slot, init: c.ev });
+      letTypes.set(l.name, c.compiled.type);
+      lets.push({ name: l.name, expr: c });
+    } else {
+      slots.lets.delete(l.name);
+      letTypes.set(l.name, { kind: 'error' });
+    }
+  }
+
+  const target = doc.target ? compileExpr(doc.target, { part: 'target' }, true) : undefined;
+  const rules: CompiledRule[] = [];
+  for (const r of doc.rules) {
+    const rule = compileRule(r, compileExpr, compileTemplate);
+    if (rule) rules.push(rule);
+  }
+
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return {
+    diagnostics,
+    policy: {
+      name: policyName,
+      namespace: doc.metadata.namespace,
+      file: doc.file,
+      priority: doc.priority,
+      failOpen: doc.failOpen,
+      target,
+      lets,
+      rules,
+      hash: doc.hash,
+      description: doc.metadata.description,
+      labels: doc.metadata.labels,
+      reads,
+      deterministic,
+      slotCount: slots.count,
+      lazySlots: slots.lazy,
+    },
+  };
+}
+
+function compileRule(
+  r: RuleDoc,
+  compileExpr: (t: SourceText, w: { rule?: string; part: string }, bool: boolean) => CompiledExpr | undefined,
+  compileTemplate: (t: SourceText, w: { rule?: string; part: string }) => CompiledTemplate | undefined,
+): CompiledRule | undefined {
+  let ok = true;
+  const need = <T>(v: T | undefined, present: boolean): T | undefined => {
+    if (present && v === undefined) ok = false;
+    return v;
+  };
+  const where = (part: string) => ({ rule: r.id, part });
+  const when = need(r.when && compileExpr(r.when, where('when'), true), !!r.when);
+  const unless = need(r.unless && compileExpr(r.unless, where('unless'), true), !!r.unless);
+  const reason = need(r.reason && compileTemplate(r.reason, where('reason')), !!r.reason);
+  const suggest: [string, CompiledTemplate][] = [];
+  for (const [k, v] of Object.entries(r.suggest)) {
+    const t = compileTemplate(v, where(`suggest.${k}`));
+    if (t) suggest.push([k, t]);
+    else ok = false;
+  }
+  const modify: CompiledModify[] = [];
+  r.modify.forEach((m, i) => {
+    const part = `modify[${i}]`;
+    switch (m.op) {
+      case 'set':
+        if ('expr' in m) {
+          const e = compileExpr(m.expr, where(part), false);
+          if (e) modify.push({ op: 'set', path: m.path, expr: e });
+          else ok = false;
+        } else {
+          modify.push({ op: 'set', path: m.path, value: m.value });
+        }
+        break;
+      case 'clamp': {
+        const max = m.max ? compileExpr(m.max, where(`${part}.max`), false) : undefined;
+        const min = m.min ? compileExpr(m.min, where(`${part}.min`), false) : undefined;
+        if ((m.max && !max) || (m.min && !min)) ok = false;
+        else modify.push({ op: 'clamp', path: m.path, max, min });
+        break;
+      }
+      case 'remove':
+        modify.push({ op: 'remove', path: m.path });
+        break;
+    }
+  });
+  if (!ok) return undefined;
+  return {
+    id: r.id,
+    pos: r.pos,
+    description: r.description,
+    decision: r.decision,
+    severity: r.severity,
+    mode: r.mode,
+    when,
+    unless,
+    reason,
+    suggest,
+    modify,
+    retryAfterMs: r.retryAfterMs,
+    labels: r.labels,
+  };
+}

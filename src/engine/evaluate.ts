@@ -1,0 +1,255 @@
+// Evaluates a compiled policy set against one context: every applicable rule
+// of every applicable policy, combined most-restrictive-first
+// (deny > throttle > modify > warn > allow). Pure: no I/O, no clock except
+// through now(), no shared state — the same inputs give the same decision.
+
+import { Activation, UNSET } from '../cel/activation.js';
+import { CelError } from '../cel/errors.js';
+import { display, toJson } from '../cel/format.js';
+import { CelUint, kindName, type CelTimestamp } from '../cel/values.js';
+import type { DecisionKind } from '../policy/types.js';
+import type { CompiledExpr, CompiledPolicy, CompiledRule, CompiledTemplate } from './compile-policy.js';
+import { type MatchedRule, type Modification, type Obligations, type RuleError, type Suggestion, isAllowed } from './decision.js';
+import type { CompiledPolicySet } from './policy-set.js';
+
+/** Lower is more restrictive. */
+const RANK: Readonly<Record<DecisionKind, number>> = { deny: 0, throttle: 1, modify: 2, warn: 3, allow: 4 };
+const BY_RANK: readonly DecisionKind[] = ['deny', 'throttle', 'modify', 'warn', 'allow'];
+
+export const EMPTY_OBLIGATIONS: Obligations = Object.freeze({ modifications: Object.freeze([]), suggestions: Object.freeze([]) });
+
+/** A decision before the engine stamps it with an id, timing and cache flag. */
+export interface DecisionCore {
+  readonly decision: DecisionKind;
+  readonly allowed: boolean;
+  readonly reason: string;
+  readonly matched: readonly MatchedRule[];
+  readonly obligations: Obligations;
+  readonly errors: readonly RuleError[];
+}
+
+interface Hit {
+  readonly policy: CompiledPolicy;
+  readonly rule: CompiledRule;
+}
+
+export type ConditionOutcome = { value: boolean; error?: undefined } | { value?: undefined; error: CelError };
+
+/** Evaluates a condition: true/false, or the error (a non-bool result is an error too). */
+export function condition(e: CompiledExpr, a: Activation): ConditionOutcome {
+  try {
+    const v = e.ev(a);
+    if (v === true || v === false) return v ? TRUE : FALSE;
+    return { error: new CelError(`expected a bool, got ${kindName(v)}`) };
+  } catch (err) {
+    return { error: asCelError(err) };
+  }
+}
+
+const TRUE: ConditionOutcome = { value: true };
+const FALSE: ConditionOutcome = { value: false };
+
+export function asCelError(err: unknown): CelError {
+  if (err instanceof CelError) return err;
+  if (err instanceof RangeError) return new CelError('evaluation exceeded the stack (the data is nested too deeply)');
+  return new CelError(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+export function newActivation(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp): Activation {
+  return new Activation(ctx, set.slotCount, [], now);
+}
+
+export function resetPolicySlots(p: CompiledPolicy, a: Activation): void {
+  const lazy = p.lazySlots;
+  for (let i = 0; i < lazy.length; i++) a.slots[lazy[i]!] = UNSET;
+}
+
+function errorEntry(p: CompiledPolicy, rule: string | undefined, part: string, e: CompiledExpr | CompiledTemplate, err: CelError, effect: RuleError['effect']): RuleError {
+  const pos = err.position !== undefined ? e.text.at(err.position) : e.text.pos;
+  return { policy: p.name, rule, part, message: err.message, pos, effect };
+}
+
+export function evaluateSet(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp): DecisionCore {
+  const a = newActivation(set, ctx, now);
+  let rank = 5;
+  let hits: Hit[] | undefined;
+  let matched: MatchedRule[] | undefined;
+  let errors: RuleError[] | undefined;
+  const policies = set.policies;
+
+  for (let pi = 0; pi < policies.length; pi++) {
+    const p = policies[pi]!;
+    resetPolicySlots(p, a);
+    if (p.target) {
+      const t = condition(p.target, a);
+      if (t.error) {
+        (errors ??= []).push(errorEntry(p, undefined, 'target', p.target, t.error, p.failOpen ? 'policy_skipped' : 'policy_applied'));
+        if (p.failOpen) continue;
+      } else if (!t.value) continue;
+    }
+    const rules = p.rules;
+    for (let ri = 0; ri < rules.length; ri++) {
+      const r = rules[ri]!;
+      let failure: CelError | undefined;
+      let failedPart = '';
+      if (r.when) {
+        const w = condition(r.when, a);
+        if (w.error) {
+          failure = w.error;
+          failedPart = 'when';
+        } else if (!w.value) continue;
+      }
+      if (r.unless) {
+        const u = condition(r.unless, a);
+        if (u.error) {
+          if (!failure) {
+            failure = u.error;
+            failedPart = 'unless';
+          }
+        } else if (u.value) continue;
+      }
+      if (failure) {
+        const expr = failedPart === 'when' ? r.when! : r.unless!;
+        (errors ??= []).push(errorEntry(p, r.id, failedPart, expr, failure, p.failOpen ? 'not_matched' : 'matched'));
+        if (p.failOpen) continue;
+      }
+      const reason = r.reason ? renderTemplate(r.reason, a, p, r.id, 'reason', (errors ??= [])) : defaultReason(p, r);
+      const m: MatchedRule = failure
+        ? { policy: p.name, namespace: p.namespace, rule: r.id, decision: r.decision, reason, severity: r.severity, mode: r.mode, error: failure.message }
+        : { policy: p.name, namespace: p.namespace, rule: r.id, decision: r.decision, reason, severity: r.severity, mode: r.mode };
+      (matched ??= []).push(m);
+      if (r.mode === 'enforce') {
+        (hits ??= []).push({ policy: p, rule: r });
+        const k = RANK[r.decision];
+        if (k < rank) rank = k;
+      }
+    }
+  }
+
+  if (!hits) {
+    const d = set.settings.defaultDecision;
+    return {
+      decision: d,
+      allowed: isAllowed(d),
+      reason: d === 'allow' ? 'no policy rule matched: allowed by default' : 'no policy rule matched: denied by default (default_decision: deny)',
+      matched: matched ?? [],
+      obligations: EMPTY_OBLIGATIONS,
+      errors: errors ?? [],
+    };
+  }
+  const decision = BY_RANK[rank]!;
+  let reason = '';
+  if (matched) {
+    for (const m of matched) {
+      if (m.mode === 'enforce' && m.decision === decision) {
+        reason = m.reason;
+        break;
+      }
+    }
+  }
+  const obligations = collectObligations(hits, decision, a, (errors ??= []));
+  return { decision, allowed: isAllowed(decision), reason, matched: matched ?? [], obligations, errors: errors.length ? errors : [] };
+}
+
+function defaultReason(p: CompiledPolicy, r: CompiledRule): string {
+  return r.description ?? `${p.name}/${r.id}`;
+}
+
+export function renderTemplate(t: CompiledTemplate, a: Activation, p: CompiledPolicy, rule: string, part: string, errors: RuleError[]): string {
+  const parts = t.parts;
+  if (parts.length === 1 && typeof parts[0] === 'string') return parts[0];
+  let out = '';
+  for (const x of parts) {
+    if (typeof x === 'string') {
+      out += x;
+      continue;
+    }
+    try {
+      out += display(x.ev(a));
+    } catch (err) {
+      const e = asCelError(err);
+      errors.push(errorEntry(p, rule, part, x, e, 'none'));
+      out += `<error: ${e.message}>`;
+    }
+  }
+  return out;
+}
+
+function collectObligations(hits: Hit[], decision: DecisionKind, a: Activation, errors: RuleError[]): Obligations {
+  let suggestions: Suggestion[] | undefined;
+  let modifications: Modification[] | undefined;
+  let maxTokens: number | undefined;
+  let retryAfter: number | undefined;
+  for (const { policy: p, rule: r } of hits) {
+    if (r.suggest.length) {
+      resetPolicySlotsIfNeeded(p, a);
+      const values: Record<string, string> = {};
+      for (const [k, t] of r.suggest) values[k] = renderTemplate(t, a, p, r.id, `suggest.${k}`, errors);
+      (suggestions ??= []).push({ policy: p.name, rule: r.id, values });
+    }
+    if (decision === 'throttle' && r.decision === 'throttle' && r.retryAfterMs !== undefined) {
+      retryAfter = Math.max(retryAfter ?? 0, r.retryAfterMs);
+    }
+    if (decision === 'modify' && r.decision === 'modify') {
+      r.modify.forEach((m, i) => {
+        const mod = evaluateModify(m, a, p, r, i, errors);
+        if (!mod) return;
+        (modifications ??= []).push(mod);
+        if (mod.op === 'clamp' && mod.path === 'request.max_tokens' && mod.max !== undefined) {
+          maxTokens = maxTokens === undefined ? mod.max : Math.min(maxTokens, mod.max);
+        }
+      });
+    }
+  }
+  if (!suggestions && !modifications && maxTokens === undefined && retryAfter === undefined) return EMPTY_OBLIGATIONS;
+  const o: { -readonly [K in keyof Obligations]: Obligations[K] } = { modifications: modifications ?? [], suggestions: suggestions ?? [] };
+  if (maxTokens !== undefined) o.max_tokens = maxTokens;
+  if (retryAfter !== undefined) o.retry_after_ms = retryAfter;
+  return o;
+}
+
+/**
+ * Obligations are rendered after all policies ran, so let slots hold the last
+ * policy's values; a rule's templates may use its own policy's lets, which
+ * are per-policy slots — reset so they recompute for this policy.
+ */
+function resetPolicySlotsIfNeeded(p: CompiledPolicy, a: Activation): void {
+  if (p.lazySlots.length) resetPolicySlots(p, a);
+}
+
+function evaluateModify(m: CompiledRule['modify'][number], a: Activation, p: CompiledPolicy, r: CompiledRule, i: number, errors: RuleError[]): Modification | undefined {
+  resetPolicySlotsIfNeeded(p, a);
+  const base = { policy: p.name, rule: r.id };
+  const num = (e: CompiledExpr, part: string): number | undefined => {
+    try {
+      const v = e.ev(a);
+      if (typeof v === 'number') return v;
+      if (typeof v === 'bigint') return Number(v);
+      if (v instanceof CelUint) return Number(v.value);
+      throw new CelError(`expected a number, got ${kindName(v)}`);
+    } catch (err) {
+      errors.push(errorEntry(p, r.id, part, e, asCelError(err), 'none'));
+      return undefined;
+    }
+  };
+  switch (m.op) {
+    case 'set':
+      if ('expr' in m) {
+        try {
+          return { op: 'set', path: m.path, value: toJson(m.expr.ev(a)), ...base };
+        } catch (err) {
+          errors.push(errorEntry(p, r.id, `modify[${i}]`, m.expr, asCelError(err), 'none'));
+          return undefined;
+        }
+      }
+      return { op: 'set', path: m.path, value: m.value, ...base };
+    case 'clamp': {
+      const max = m.max ? num(m.max, `modify[${i}].max`) : undefined;
+      const min = m.min ? num(m.min, `modify[${i}].min`) : undefined;
+      if ((m.max && max === undefined) || (m.min && min === undefined)) return undefined;
+      return { op: 'clamp', path: m.path, ...(max !== undefined ? { max } : {}), ...(min !== undefined ? { min } : {}), ...base };
+    }
+    case 'remove':
+      return { op: 'remove', path: m.path, ...base };
+  }
+}

@@ -1,0 +1,147 @@
+// Traces: for every rule of every policy, whether it matched, did not,
+// errored or was skipped — and why, with the values of the context fields
+// and calls its conditions read. Produced by a separately compiled, traced
+// copy of the policy set (each node records its value), so the fast path
+// carries no tracing cost.
+
+import type { Activation } from '../cel/activation.js';
+import type { Expr } from '../cel/ast.js';
+import { forEachChild } from '../cel/ast.js';
+import { CelError } from '../cel/errors.js';
+import { literal } from '../cel/format.js';
+import type { CelTimestamp } from '../cel/values.js';
+import type { CompiledExpr, CompiledPolicy } from './compile-policy.js';
+import type { TraceCondition, TraceEntry } from './decision.js';
+import { condition, newActivation, resetPolicySlots } from './evaluate.js';
+import type { CompiledPolicySet } from './policy-set.js';
+
+export function traceSet(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp): TraceEntry[] {
+  const a = newActivation(set, ctx, now);
+  const out: TraceEntry[] = [];
+  for (const p of set.policies) {
+    resetPolicySlots(p, a);
+    if (p.target) {
+      const c = traceCondition('target', p.target, a);
+      if (c.error && p.failOpen) {
+        out.push(...p.rules.map((r) => skipped(p, r.id, `the policy's target failed (${c.error!.message}) and the policy is fail_open`, [c.cond])));
+        continue;
+      }
+      if (!c.error && c.value !== true) {
+        out.push(...p.rules.map((r) => skipped(p, r.id, `the policy's target \`${oneLine(p.target!.text.text)}\` is false`, [c.cond])));
+        continue;
+      }
+    }
+    for (const r of p.rules) {
+      const conds: TraceCondition[] = [];
+      const base = { policy: p.name, rule: r.id, mode: r.mode };
+      let failure: { part: string; error: CelError } | undefined;
+      if (r.when) {
+        const w = traceCondition('when', r.when, a);
+        conds.push(w.cond);
+        if (w.error) failure = { part: 'when', error: w.error };
+        else if (w.value === false) {
+          out.push({ ...base, result: 'not_matched', why: `when \`${oneLine(r.when.text.text)}\` is false`, conditions: conds });
+          continue;
+        }
+      }
+      if (r.unless) {
+        const u = traceCondition('unless', r.unless, a);
+        conds.push(u.cond);
+        if (u.error) failure ??= { part: 'unless', error: u.error };
+        else if (u.value === true) {
+          out.push({ ...base, result: 'not_matched', why: `unless \`${oneLine(r.unless.text.text)}\` is true, which exempts the request`, conditions: conds });
+          continue;
+        }
+      }
+      if (failure) {
+        const effect = p.failOpen ? 'counted as not matched (the policy is fail_open)' : 'counted as matched (fail closed)';
+        out.push({ ...base, result: 'error', why: `${failure.part} failed: ${failure.error.message}; ${effect}`, conditions: conds });
+        continue;
+      }
+      const why = r.when ? `when \`${oneLine(r.when.text.text)}\` is true` + (r.unless ? ` and unless \`${oneLine(r.unless.text.text)}\` is false` : '') : r.unless ? `unless \`${oneLine(r.unless.text.text)}\` is false` : 'the rule has no condition';
+      out.push({ ...base, result: 'matched', why: r.mode === 'shadow' ? `${why} (shadow: reported, not enforced)` : why, conditions: conds });
+    }
+  }
+  return out;
+}
+
+function skipped(p: CompiledPolicy, rule: string, why: string, conditions: TraceCondition[]): TraceEntry {
+  return { policy: p.name, rule, result: 'skipped', why, conditions };
+}
+
+function oneLine(s: string): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 120 ? t.slice(0, 117) + '...' : t;
+}
+
+function traceCondition(part: TraceCondition['part'], e: CompiledExpr, a: Activation): { cond: TraceCondition; value?: boolean; error?: CelError } {
+  a.trace = new Map();
+  const r = condition(e, a);
+  const trace = a.trace;
+  a.trace = undefined;
+  const base = e.compiled.traceBase;
+  const inputs = collectInputs(e.compiled.ast, e.text.text).map(({ node, text }) => ({
+    expression: text,
+    value: trace.has(base + node.id) ? literal(trace.get(base + node.id)) : '<not evaluated>',
+  }));
+  const value = r.error ? `<error: ${r.error.message}>` : String(r.value);
+  return { cond: { part, expression: e.text.text, value, inputs }, value: r.value, error: r.error };
+}
+
+const OPERATORS = /^(_.*_|!_|-_|@in)$/;
+
+/** The maximal reads of a condition (fields, bindings, calls, indexes) in source order, deduplicated. */
+function collectInputs(root: Expr, source: string): { node: Expr; text: string }[] {
+  const found: { node: Expr; text: string }[] = [];
+  const seen = new Set<string>();
+  const locals: string[] = [];
+  const add = (n: Expr): void => {
+    const text = source.slice(n.start, n.end);
+    if (!seen.has(text)) {
+      seen.add(text);
+      found.push({ node: n, text });
+    }
+  };
+  const mentionsLocal = (n: Expr): boolean => {
+    let hit = false;
+    const v = (x: Expr): void => {
+      if (x.kind === 'ident' && locals.includes(x.name)) hit = true;
+      else forEachChild(x, v);
+    };
+    v(n);
+    return hit;
+  };
+  const visit = (n: Expr): void => {
+    switch (n.kind) {
+      case 'const':
+      case 'list':
+      case 'map':
+        if (n.kind !== 'const') forEachChild(n, visit);
+        return;
+      case 'ident':
+      case 'select':
+        if (!mentionsLocal(n)) add(n);
+        return;
+      case 'call':
+        if (OPERATORS.test(n.fn) && n.fn !== '_[_]' && n.fn !== '_[?_]') {
+          forEachChild(n, visit);
+          return;
+        }
+        // The call and what it was called on: `request.model.startsWith('gpt')` and `request.model`.
+        if (!mentionsLocal(n)) add(n);
+        forEachChild(n, visit);
+        return;
+      case 'macro':
+        visit(n.range);
+        locals.push(...n.vars);
+        if (n.filter) visit(n.filter);
+        visit(n.step);
+        locals.length -= n.vars.length;
+        return;
+      default:
+        forEachChild(n, visit);
+    }
+  };
+  visit(root);
+  return found;
+}
