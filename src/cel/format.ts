@@ -13,6 +13,9 @@ const MAX_STRING = 200;
 export function display(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
+  if (v instanceof CelTimestamp) return formatTimestamp(v);
+  if (v instanceof CelDuration) return formatDuration(v);
+  if (v instanceof CelUint) return v.value.toString();
   return literal(v, Infinity);
 }
 

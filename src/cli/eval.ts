@@ -4,8 +4,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PolicyEngine, PolicyLoadError } from '../engine/engine.js';
 import { explainDecision } from '../engine/explain.js';
-import { formatDiagnostic } from '../policy/diagnostic.js';
-import { UsageError, toJsonText } from './output.js';
+import { parseTimestamp } from '../cel/runtime/time.js';
+import { UsageError, formatForCli, toJsonText } from './output.js';
 
 export interface EvalOptions {
   readonly policies: string[];
@@ -50,6 +50,14 @@ async function readInputs(input: string): Promise<{ name: string; context: Recor
 
 export async function evalCommand(opts: EvalOptions): Promise<number> {
   if (!opts.policies.length) throw new UsageError('--policies PATH is required (a policy file or directory)');
+  // A bad --now used to surface as a RangeError stack trace from evaluate() (exit 1); it is bad usage.
+  if (opts.now !== undefined) {
+    try {
+      parseTimestamp(opts.now);
+    } catch (e) {
+      throw new UsageError(`--now ${opts.now}: ${(e as { message?: string }).message ?? String(e)}`);
+    }
+  }
   const builder = PolicyEngine.builder().withCacheCapacity(0);
   for (const p of opts.policies) builder.withPolicyDir(p);
   let engine: PolicyEngine;
@@ -57,7 +65,7 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
     engine = await builder.build();
   } catch (e) {
     if (!(e instanceof PolicyLoadError)) throw e;
-    for (const d of e.diagnostics) console.error(formatDiagnostic(d) + '\n');
+    for (const d of e.diagnostics) console.error(formatForCli(d) + '\n');
     return 1;
   }
   const inputs = await readInputs(opts.input);

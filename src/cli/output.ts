@@ -1,5 +1,9 @@
 // Small helpers for CLI output.
 
+import { readFileSync } from 'node:fs';
+import { formatDiagnostic } from '../policy/diagnostic.js';
+import type { Diagnostic } from '../policy/types.js';
+
 /** JSON that survives bigints (printed as numbers when safe, strings otherwise). */
 export function toJsonText(v: unknown, pretty = true): string {
   return JSON.stringify(
@@ -18,3 +22,30 @@ export function indent(text: string, by: string): string {
 
 /** Thrown for bad command-line use: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
+
+/**
+ * `formatDiagnostic` for the terminal. Diagnostics made from CEL compile
+ * issues (cel-*, template-syntax) come without `sourceLine`, so they printed
+ * no source line and no caret; read the line from the file when it exists so
+ * every error shows where it is. A diagnostic that has its line is unchanged.
+ */
+export function formatForCli(d: Diagnostic): string {
+  if (d.sourceLine !== undefined) return formatDiagnostic(d);
+  const line = fileLine(d.pos.file, d.pos.line);
+  return formatDiagnostic(line === undefined ? d : { ...d, sourceLine: line });
+}
+
+const fileLines = new Map<string, readonly string[] | undefined>();
+
+function fileLine(file: string, line: number): string | undefined {
+  if (!fileLines.has(file)) {
+    let lines: string[] | undefined;
+    try {
+      lines = readFileSync(file, 'utf8').split(/\r?\n/);
+    } catch {
+      lines = undefined; // <inline>, a directory, a vanished file: print without the line
+    }
+    fileLines.set(file, lines);
+  }
+  return fileLines.get(file)?.[line - 1];
+}

@@ -1,11 +1,11 @@
 // `policy-engine validate PATH...`: compile everything, report every problem.
 
 import { loadAndCompile } from '../engine/load-set.js';
-import { formatDiagnostic } from '../policy/diagnostic.js';
+import { formatForCli } from './output.js';
 
 export async function validateCommand(paths: string[]): Promise<number> {
   const r = await loadAndCompile(paths.map((path) => ({ kind: 'path' as const, path })));
-  for (const d of r.diagnostics) console.error(formatDiagnostic(d) + '\n');
+  for (const d of r.diagnostics) console.error(formatForCli(d) + '\n');
   const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = r.diagnostics.length - errors;
   if (!r.set || errors) {

@@ -98,6 +98,8 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
           code: `cel-${issue.code}`,
           message: `${where.part}: ${issue.message}`,
           pos: text.at(issue.start),
+          sourceLine: text.lineText?.(issue.start),
+          length: Math.max(1, issue.end - issue.start),
           policy: policyName,
           rule: where.rule,
         });
@@ -112,6 +114,8 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
         message: `${where.part} must be a condition (a bool), but this expression is a ${typeToString(t)}`,
         hint: "compare it with something, e.g. `request.model == 'gpt-4o'`",
         pos: text.pos,
+        sourceLine: text.lineText?.(0),
+        length: text.text.length,
         policy: policyName,
         rule: where.rule,
       });
@@ -128,7 +132,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
       parts = parseTemplate(text.text);
     } catch (e) {
       if (!(e instanceof TemplateSyntaxError)) throw e;
-      diagnostics.push({ severity: 'error', code: 'template-syntax', message: `${where.part}: ${e.message}`, pos: text.at(e.offset), policy: policyName, rule: where.rule });
+      diagnostics.push({ severity: 'error', code: 'template-syntax', message: `${where.part}: ${e.message}`, pos: text.at(e.offset), sourceLine: text.lineText?.(e.offset), length: 2, policy: policyName, rule: where.rule });
       return undefined;
     }
     const out: (string | CompiledExpr)[] = [];
@@ -138,7 +142,8 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
         out.push(p.literal);
         continue;
       }
-      const sub: SourceText = { text: p.expr!.text, pos: text.at(p.expr!.offset), at: (o) => text.at(p.expr!.offset + o) };
+      const base = p.expr!.offset;
+      const sub: SourceText = { text: p.expr!.text, pos: text.at(base), at: (o) => text.at(base + o), lineText: text.lineText ? (o) => text.lineText!(base + o) : undefined };
       const c = compileExpr(sub, where, false);
       if (!c) ok = false;
       else out.push(c);

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { CelEnv } from '../cel/env.js';
 import type { FunctionDecl } from '../cel/library/overload.js';
+import { policyFunctions } from '../functions/index.js';
 import { T, type Type } from '../cel/types.js';
 import type { Diagnostic, Document, PolicyDoc, PolicySetDoc, SchemaViolationMode } from '../policy/types.js';
 import { type CompiledPolicy, compilePolicy } from './compile-policy.js';
@@ -111,7 +112,7 @@ export function compilePolicySet(docs: readonly Document[], opts: CompileSetOpti
     numericPromotion: sd?.numericPromotion ?? true,
     variables,
   };
-  const env = new CelEnv({ numericPromotion: settings.numericPromotion, variables, functions: opts.functions });
+  const env = new CelEnv({ numericPromotion: settings.numericPromotion, variables, functions: [...policyFunctions(), ...(opts.functions ?? [])] });
   const envKey = hash(
     JSON.stringify({
       promo: settings.numericPromotion,
