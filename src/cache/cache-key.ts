@@ -37,19 +37,24 @@ const KIND: Readonly<Record<string, symbol>> = {
 };
 const MARKER_HASH = new Map<symbol, number>([OBJ, ARR, ENC, ...Object.values(KIND)].map((s, i) => [s, 0x9e3779b1 * (i + 1)]));
 
-/** Full, unambiguous text encoding of a nested value (used for objects and lists read whole). */
+/**
+ * Full, unambiguous text encoding of a nested value (used for objects and lists read whole).
+ * Every variable-length part is length-prefixed or terminated: numbers end with `;`, since
+ * an object's next key starts with its length — without it `{a: 1, <12-char key>: ...}` and
+ * `{a: 11, <2-char key>: ...}` could encode alike.
+ */
 export function encodeValue(v: unknown): string {
   switch (typeof v) {
     case 'string':
       return `s${v.length}:${v}`;
     case 'number':
-      return Object.is(v, -0) ? 'n-0' : `n${v}`;
+      return Object.is(v, -0) ? 'n-0;' : `n${v};`;
     case 'boolean':
       return v ? 't' : 'f';
     case 'undefined':
       return 'u';
     case 'bigint':
-      return `i${v}`;
+      return `i${v};`;
     case 'object': {
       if (v === null) return 'z';
       if (Array.isArray(v)) {
@@ -66,7 +71,7 @@ export function encodeValue(v: unknown): string {
         }
         return s + '}';
       }
-      if (v instanceof Date) return `d${v.getTime()}`;
+      if (v instanceof Date) return `d${v.getTime()};`;
       if (v instanceof Uint8Array) return `b${v.length}:${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}`;
       throw UNCACHEABLE;
     }
@@ -268,7 +273,9 @@ export function buildKeyReader(reads: readonly ReadSpec[]): KeyReader {
     ...lines,
     '    return h >>> 0;',
     '  } catch (e) {',
-    '    if (e === UNCACHEABLE) return undefined;',
+    // A RangeError is the stack running out on data nested too deeply (or cyclic) to
+    // encode: such a context is evaluated without the cache rather than failing.
+    '    if (e === UNCACHEABLE || e instanceof RangeError) return undefined;',
     '    throw e;',
     '  }',
     '};',

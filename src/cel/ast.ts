@@ -34,6 +34,8 @@ export interface SelectExpr extends Node {
   readonly kind: 'select';
   readonly operand: Expr;
   readonly field: string;
+  /** Offset of the field name (after `.`, `.?` or the opening backtick), where diagnostics about the field point. */
+  readonly fieldStart?: number;
   /** `has(a.b)`: yields whether the field is present instead of its value. */
   readonly testOnly: boolean;
   /** `a.?b`: yields an optional. */

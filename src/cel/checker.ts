@@ -5,7 +5,7 @@
 // overloads) feed the compiler; its issues become compile errors unless the
 // caller opts out (conformance cases marked disableCheck).
 
-import type { Expr, MacroExpr } from './ast.js';
+import type { CallExpr, Expr, MacroExpr } from './ast.js';
 import type { CelIssue } from './errors.js';
 import { displayName } from './errors.js';
 import type { FunctionRegistry, Overload } from './library/overload.js';
@@ -16,6 +16,7 @@ import {
   type Type,
   freshen,
   isAssignable,
+  isPrim,
   mostGeneral,
   typeToString,
 } from './types.js';
@@ -197,7 +198,9 @@ class Checker {
       this.refs.set(e.id, { kind: 'var', name });
       return T.dyn;
     }
-    return this.error(e, 'undeclared', `undeclared reference to '${name}'${suggest(name, [...this.env.variables.keys()])}`);
+    // Candidates: comprehension and bind variables in scope, then declared variables.
+    const locals = this.scopes.flatMap((sc) => [...sc.keys()]).filter((n) => !n.startsWith('@'));
+    return this.error(e, 'undeclared', `undeclared reference to '${name}'${suggest(name, [...locals, ...this.env.variables.keys()])}`);
   }
 
   /** For `a.b.c` with no local `a`: the longest dotted prefix naming a variable or type. */
@@ -245,14 +248,14 @@ class Checker {
         return T.dyn;
       case 'map':
         if (!isAssignable(t.key, T.string, this.subst)) {
-          return this.error(e, 'type-mismatch', `cannot select field '${e.field}' from ${typeToString(t)}: its keys are not strings; use m[key]`);
+          return this.error(fieldSpan(e), 'type-mismatch', `cannot select field '${e.field}' from ${typeToString(t)}: its keys are not strings; use m[key]`);
         }
         return t.value;
       case 'object': {
         const f = t.fields.get(e.field);
         if (f !== undefined) return f;
         if (t.open) return T.dyn;
-        return this.error(e, 'undefined-field', `${t.name} has no field '${e.field}'${suggest(e.field, [...t.fields.keys()])}`);
+        return this.error(fieldSpan(e), 'undefined-field', `${t.name} has no field '${e.field}'${suggest(e.field, [...t.fields.keys()])}`);
       }
       case 'abstract':
         if (t.name === 'optional_type') {
@@ -266,7 +269,7 @@ class Checker {
       default:
         break;
     }
-    return this.error(e, 'type-mismatch', `cannot select field '${e.field}' from a value of type ${typeToString(t)}`);
+    return this.error(fieldSpan(e), 'type-mismatch', `cannot select field '${e.field}' from a value of type ${typeToString(t)}`);
   }
 
   private call(e: Expr & { kind: 'call' }): Type {
@@ -279,6 +282,15 @@ class Checker {
       }
     }
     if (e.fn === '_[_]' || e.fn === '_[?_]') return this.index(e);
+    // A macro name with the wrong number of arguments was not expanded: its
+    // arguments are variable names and bodies, not expressions to check here.
+    const macro = MACRO_FORMS.get(e.fn);
+    if (macro && !this.env.functions.has(e.fn)) {
+      if (!e.target) return this.error(callSpan(e), 'undeclared-function', `${e.fn}() is a macro called on a list or map, taking ${macro}`);
+      this.check(e.target);
+      const n = e.args.length;
+      return this.error(callSpan(e), 'wrong-arity', `${e.fn}() is a macro that takes ${macro}; got ${n} argument${n === 1 ? '' : 's'}`);
+    }
     const args: Type[] = [];
     if (e.target) args.push(this.check(e.target));
     for (const a of e.args) args.push(this.check(a));
@@ -319,17 +331,18 @@ class Checker {
     return rp.kind === 'abstract' && rp.name === 'optional_type' ? rp : T.optional(rp);
   }
 
-  private resolveCall(e: Expr & { kind: 'call' }, name: string, member: boolean, args: Type[]): Type {
+  private resolveCall(e: CallExpr, name: string, member: boolean, args: Type[]): Type {
+    // Diagnostics point at the operator or the function name, not at the left operand.
+    const at = callSpan(e);
     const decl = this.env.functions.get(name);
     if (!decl) {
-      const all = this.env.functions.names();
-      return this.error(e, 'undeclared-function', `undeclared function '${displayName(name)}'${suggest(name, all)}`);
+      const all = this.env.functions.names().filter((n) => /^[A-Za-z]/.test(n));
+      const known = functionAlias(name, this.env.functions);
+      const hint = known ? ` (did you mean '${known}'?)` : suggest(name, all);
+      return this.error(at, 'undeclared-function', `undeclared function '${displayName(name)}'${hint}`);
     }
     const shaped = decl.overloads.filter((o) => o.member === member && o.params.length === args.length);
-    if (shaped.length === 0) {
-      const sigs = decl.overloads.map(signature).join('; ');
-      return this.error(e, 'wrong-arity', `${member ? 'method' : 'function'} '${displayName(name)}' does not take ${args.length} argument(s) ${member ? 'on a receiver ' : ''}— its forms are: ${sigs}`);
-    }
+    if (shaped.length === 0) return this.error(at, 'wrong-arity', arityMessage(name, member, args.length - (member ? 1 : 0), decl.overloads));
     if (args.some((a) => a.kind === 'error')) {
       this.refs.set(e.id, { kind: 'call', name, global: !member, overloads: shaped });
       return T.error;
@@ -350,11 +363,42 @@ class Checker {
     }
     if (matched.length === 0) {
       this.refs.set(e.id, { kind: 'call', name, global: !member, overloads: shaped });
-      const shown = args.map((a) => typeToString(this.subst.resolve(a, true)));
-      return this.error(e, 'no-matching-overload', `no matching overload for '${displayName(name)}' applied to (${shown.join(', ')})${overloadHint(name, shown)}`);
+      const resolved = args.map((a) => this.subst.resolve(a, true));
+      return this.noMatch(e, at, name, member, resolved, shaped);
     }
     this.refs.set(e.id, { kind: 'call', name, global: !member, overloads: matched });
     return result!;
+  }
+
+  /** The message for a call no overload accepts, aimed at the operand at fault when there is one. */
+  private noMatch(e: CallExpr, at: Span, name: string, member: boolean, args: Type[], shaped: readonly Overload[]): Type {
+    const shown = args.map(typeToString);
+    const argExprs = e.target && member ? [e.target, ...e.args] : e.args;
+    // Logical operators and conditions: point at the operand that is not a bool.
+    if (name === '_&&_' || name === '_||_' || name === '!_' || name === '_?_:_') {
+      const k = args.findIndex((a) => !isAssignable(T.bool, a, new Substitution()));
+      const culprit = argExprs[k];
+      if (k === 0 && culprit) {
+        const what = name === '_?_:_' ? "the condition of '? :'" : `the operand of '${displayName(name)}'`;
+        return this.error(culprit, 'no-matching-overload', `${what} must be a bool, got ${shown[0]}${boolHint(args[0]!)}`);
+      }
+      if (k === 1 && culprit && name !== '_?_:_') {
+        return this.error(culprit, 'no-matching-overload', `the operand of '${displayName(name)}' must be a bool, got ${shown[1]}${boolHint(args[1]!)}`);
+      }
+      if (name === '_?_:_') {
+        return this.error(
+          at,
+          'no-matching-overload',
+          `the two branches of '? :' have different types, ${shown[1]} and ${shown[2]}; convert one of them (string(...), int(...), double(...)) or wrap both in dyn(...)`,
+        );
+      }
+    }
+    if (!isOperator(name)) {
+      const call = member ? `${shown[0]}.${name}(${shown.slice(1).join(', ')})` : `${displayName(name)}(${shown.join(', ')})`;
+      const forms = shaped.length <= 8 ? `; expected ${shaped.map((o) => signature(o, name)).join(' or ')}` : '';
+      return this.error(at, 'no-matching-overload', `no matching overload for ${call}${forms}`);
+    }
+    return this.error(at, 'no-matching-overload', `no matching overload for '${displayName(name)}' applied to (${shown.join(', ')})${overloadHint(name, args)}`);
   }
 
   private macro(e: MacroExpr): Type {
@@ -443,47 +487,199 @@ function literalType(v: unknown): Type {
   }
 }
 
-function signature(o: Overload): string {
-  const ps = o.params.map(typeToString);
-  return o.member ? `${ps[0]}.(${ps.slice(1).join(', ')}) -> ${typeToString(o.result)}` : `(${ps.join(', ')}) -> ${typeToString(o.result)}`;
+type Span = { readonly start: number; readonly end: number };
+
+/** Call names that are operators (`_+_`, `!_`, `@in`, ...), as opposed to named functions. */
+function isOperator(fn: string): boolean {
+  return fn.startsWith('_') || fn.startsWith('@') || fn === '!_' || fn === '-_';
 }
 
-function overloadHint(name: string, args: string[]): string {
-  if (name === '_+_' && args.includes('string')) return '; convert the other operand with string(...)';
-  if (['_+_', '_-_', '_*_', '_/_'].includes(name) && args.includes('int') && args.includes('double')) {
-    return '; convert one side with double(...) or int(...)';
+/** Where a diagnostic about a call points: the operator, the `[...]` of an index, or a function's name through its `)`. */
+function callSpan(e: CallExpr): Span {
+  switch (e.fn) {
+    case '_[_]':
+    case '_[?_]':
+      return { start: e.pos, end: e.end };
+    case '_?_:_':
+    case '!_':
+    case '-_':
+      return { start: e.pos, end: e.pos + 1 };
+    default:
+      if (isOperator(e.fn)) return { start: e.pos, end: e.pos + displayName(e.fn).length };
+      return { start: e.pos, end: e.end };
   }
-  if (['_+_', '_-_', '_*_', '_/_', '_%_'].includes(name) && args.includes('int') && args.includes('uint')) {
-    return '; convert one side with int(...) or uint(...)';
+}
+
+/** The field name of a selection (`model` in `request.model`), where diagnostics about the field point. */
+function fieldSpan(e: Expr & { kind: 'select' }): Span {
+  return e.fieldStart !== undefined ? { start: e.fieldStart, end: e.fieldStart + e.field.length } : e;
+}
+
+/** How a macro is written, for calls with the wrong number of arguments (macros are not functions). */
+const MACRO_FORMS = new Map<string, string>([
+  ['all', 'a variable and a condition, as in list.all(x, x > 0), or two variables, as in map.all(k, v, v > 0)'],
+  ['exists', 'a variable and a condition, as in list.exists(x, x > 0), or two variables, as in map.exists(k, v, v > 0)'],
+  ['exists_one', 'a variable and a condition, as in list.exists_one(x, x > 0), or two variables, as in map.exists_one(k, v, v > 0)'],
+  ['existsOne', 'a variable and a condition, as in list.existsOne(x, x > 0), or two variables, as in map.existsOne(k, v, v > 0)'],
+  ['map', 'a variable and an expression, as in list.map(x, x * 2), or a variable, a filter and an expression, as in list.map(x, x > 0, x * 2)'],
+  ['filter', 'a variable and a condition, as in list.filter(x, x > 0)'],
+  ['transformList', 'two variables and an expression, as in list.transformList(i, v, v * 2), with an optional filter before the expression'],
+  ['transformMap', 'two variables and an expression, as in map.transformMap(k, v, v * 2), with an optional filter before the expression'],
+  ['transformMapEntry', "two variables and an expression, as in map.transformMapEntry(k, v, {v: k}), with an optional filter before the expression"],
+]);
+
+/** Names other languages use for CEL functions, too far from them for suggest() to find. */
+const FUNCTION_ALIASES = new Map<string, string>([
+  ['len', 'size'],
+  ['length', 'size'],
+  ['count', 'size'],
+  ['includes', 'contains'],
+  ['match', 'matches'],
+  ['test', 'matches'],
+  ['regex', 'matches'],
+  ['lower', 'lowerAscii'],
+  ['lowercase', 'lowerAscii'],
+  ['toLowerCase', 'lowerAscii'],
+  ['upper', 'upperAscii'],
+  ['uppercase', 'upperAscii'],
+  ['toUpperCase', 'upperAscii'],
+  ['strip', 'trim'],
+  ['max', 'math.greatest'],
+  ['min', 'math.least'],
+]);
+
+/** A declared function `name` probably means: a known alias, or the same name in the math namespace (abs → math.abs). */
+function functionAlias(name: string, functions: FunctionRegistry): string | undefined {
+  const alias = FUNCTION_ALIASES.get(name);
+  if (alias !== undefined && functions.has(alias)) return alias;
+  if (!name.includes('.') && functions.has(`math.${name}`)) return `math.${name}`;
+  return undefined;
+}
+
+/** `size(string) -> int`, `string.contains(string) -> bool`. */
+function signature(o: Overload, name: string): string {
+  const ps = o.params.map(typeToString);
+  const r = typeToString(o.result);
+  return o.member ? `${ps[0]}.${name}(${ps.slice(1).join(', ')}) -> ${r}` : `${name}(${ps.join(', ')}) -> ${r}`;
+}
+
+/** For a call with an argument count no overload takes: the counts it does take, and its forms. */
+function arityMessage(name: string, member: boolean, given: number, overloads: readonly Overload[]): string {
+  const style = overloads.filter((o) => o.member === member);
+  const forms = (os: readonly Overload[]): string => os.map((o) => signature(o, name)).join(', ');
+  if (style.length === 0) {
+    return member
+      ? `${name}() is a function, not a method: write ${name}(x) instead of x.${name}(); its forms: ${forms(overloads)}`
+      : `${name}() is a method: write x.${name}(...) instead of ${name}(x, ...); its forms: ${forms(overloads)}`;
   }
+  const counts = [...new Set(style.map((o) => o.params.length - (member ? 1 : 0)))].sort((a, b) => a - b);
+  const takes = counts.length === 1 ? String(counts[0]) : `${counts.slice(0, -1).join(', ')} or ${counts[counts.length - 1]}`;
+  const plural = counts.length === 1 && counts[0] === 1 ? 'argument' : 'arguments';
+  return `${name}() takes ${takes} ${plural}, not ${given}; its forms: ${forms(style)}`;
+}
+
+function isNumeric(t: Type): boolean {
+  return isPrim(t, 'int') || isPrim(t, 'uint') || isPrim(t, 'double');
+}
+
+/** For `&&`, `||`, `!` and `? :` with a non-bool operand. */
+function boolHint(t: Type): string {
+  if (isNumeric(t)) return '; compare it with something, e.g. x > 0';
+  if (isPrim(t, 'string')) return "; compare it with something, e.g. x == 'yes', or test it, e.g. x.startsWith('a')";
+  if (t.kind === 'list' || t.kind === 'map' || t.kind === 'object') return '; test it with size(x) > 0, x.exists(...) or has(x.field)';
   return '';
 }
 
-/** " (did you mean 'x'?)" for the closest candidate within a small edit distance. */
+/** A fix for a common operator mistake, appended to "no matching overload". */
+function overloadHint(name: string, args: readonly Type[]): string {
+  const [a, b] = args;
+  if (!a || !b) return '';
+  const either = (f: (t: Type) => boolean): boolean => f(a) || f(b);
+  const both = (f: (t: Type) => boolean): boolean => f(a) && f(b);
+  const isList = (t: Type): boolean => t.kind === 'list';
+  const isStr = (t: Type): boolean => isPrim(t, 'string');
+  const isTime = (t: Type): boolean => isPrim(t, 'timestamp') || isPrim(t, 'duration');
+  const isInt = (t: Type): boolean => isPrim(t, 'int');
+  const isUint = (t: Type): boolean => isPrim(t, 'uint');
+  const isDouble = (t: Type): boolean => isPrim(t, 'double');
+  switch (name) {
+    case '_+_':
+      if (either(isList) && !both(isList)) return '; to add an element to a list, wrap it in a list: list + [x]';
+      if (either(isStr) && (either(isNumeric) || either((t) => isPrim(t, 'bool')))) return '; convert the other operand with string(...)';
+      if (either(isTime) && either(isNumeric)) return "; add a duration, e.g. duration('1h')";
+      break;
+    case '_-_':
+      if (either(isTime) && either(isNumeric)) return "; subtract a duration, e.g. duration('1h')";
+      break;
+    case '_%_':
+      if (either(isDouble)) return '; % takes ints or uints only (JSON numbers are doubles): convert with int(...)';
+      break;
+    case '_==_':
+    case '_!=_':
+      if (either(isList) && !both(isList)) return '; to test whether a list holds a value, write: value in list';
+      if (both(isNumeric)) break; // handled below with the arithmetic operators
+      if (either(isStr) && either(isNumeric)) return "; compare values of the same type: convert with int('42'), double('1.5') or string(42)";
+      break;
+    case '_<_':
+    case '_<=_':
+    case '_>_':
+    case '_>=_':
+      if (either(isStr) && either(isNumeric)) return "; compare values of the same type: convert with int('42'), double('1.5') or string(42)";
+      break;
+    case '@in':
+      if (isStr(b)) return '; to look for a substring, write s.contains(x)';
+      if (b.kind === 'list') return `; the value must have the type of the list's elements, ${typeToString(b.elem)}`;
+      if (b.kind === 'map') return `; the value must have the type of the map's keys, ${typeToString(b.key)}`;
+      break;
+    case '_[_]':
+      if (isStr(a)) return '; strings cannot be indexed: use s.charAt(i) or s.substring(i, j)';
+      if (isList(a)) return '; a list index must be an int';
+      if (a.kind === 'map') return `; the keys of this map are ${typeToString(a.key)}`;
+      break;
+  }
+  if (['_+_', '_-_', '_*_', '_/_', '_==_', '_!=_'].includes(name)) {
+    if (either(isDouble) && either((t) => isInt(t) || isUint(t))) return '; convert one side with double(...) or int(...)';
+    if (either(isInt) && either(isUint)) return '; convert one side with int(...) or uint(...)';
+  }
+  if (name === '_%_' && either(isInt) && either(isUint)) return '; convert one side with int(...) or uint(...)';
+  return '';
+}
+
+/**
+ * " (did you mean 'x'?)" for the closest candidate within a small edit distance
+ * (a swap of two letters counts as one edit). Names of one character get no
+ * suggestion: every other one-letter name would be as close.
+ */
 export function suggest(name: string, candidates: readonly string[]): string {
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
+    if (c === name) continue;
     const d = editDistance(name, c);
     if (d < bestD) {
       bestD = d;
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean '${best}'?)` : '';
+  return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3)) && bestD < name.length ? ` (did you mean '${best}'?)` : '';
 }
 
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of adjacent characters. */
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return Infinity;
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  // Three rows: the one before the previous is needed for swaps.
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+    const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      cur.push(d);
     }
+    prev2 = prev;
+    prev = cur;
   }
   return prev[b.length]!;
 }

@@ -24,6 +24,11 @@ export interface EnvOptions {
   readonly functions?: readonly FunctionDecl[];
   /** Undeclared names become dyn variables read at run time instead of compile errors. */
   readonly allowUndeclared?: boolean;
+  /**
+   * A declared variable missing from the context: `error` (standard CEL, the default) or
+   * `empty` — it reads as an empty map, so `has(team.budget)` is false when there is no team.
+   */
+  readonly absentVariables?: 'error' | 'empty';
   readonly parse?: ParseOptions;
 }
 
@@ -53,11 +58,13 @@ export class CelEnv {
   readonly variables: Map<string, Type>;
   readonly numericPromotion: boolean;
   readonly allowUndeclared: boolean;
+  readonly absentVariables: 'error' | 'empty';
   private readonly parseOptions: ParseOptions;
 
   constructor(options: EnvOptions = {}) {
     this.numericPromotion = options.numericPromotion ?? true;
     this.allowUndeclared = options.allowUndeclared ?? false;
+    this.absentVariables = options.absentVariables ?? 'error';
     this.parseOptions = options.parse ?? {};
     this.functions = new FunctionRegistry().add(
       ...coreLibrary({ numericPromotion: this.numericPromotion }),
@@ -74,11 +81,25 @@ export class CelEnv {
     const parsed = parse(source, this.parseOptions);
     let variables: ReadonlyMap<string, Type> = this.variables;
     if (req.extraVariables?.size) variables = new Map([...this.variables, ...req.extraVariables]);
-    const checked = check(parsed.expr, { variables, functions: this.functions, allowUndeclared: this.allowUndeclared });
-    const issues: CelIssue[] = req.checkTypes === false ? [] : [...checked.issues];
-    const settings: CompileSettings = { functions: this.functions, numericPromotion: this.numericPromotion, traced: req.traced ?? false };
-    const out = compileChecked(parsed.expr, checked, req.slots ?? new SlotAllocator(), settings);
-    issues.push(...out.issues);
+    let checked: CheckResult;
+    let out: ReturnType<typeof compileChecked>;
+    try {
+      checked = check(parsed.expr, { variables, functions: this.functions, allowUndeclared: this.allowUndeclared });
+      const settings: CompileSettings = {
+        functions: this.functions,
+        numericPromotion: this.numericPromotion,
+        traced: req.traced ?? false,
+        absentVariablesAsEmpty: this.absentVariables === 'empty',
+      };
+      out = compileChecked(parsed.expr, checked, req.slots ?? new SlotAllocator(), settings);
+    } catch (e) {
+      // The parser bounds nesting, so this is a safety net (a tiny stack): a clean error, not a crash.
+      if (e instanceof RangeError) {
+        throw new CelCompileError(source, [{ code: 'too-deep', message: 'expression nests too deeply to compile; simplify it', start: 0, end: 0 }]);
+      }
+      throw e;
+    }
+    const issues = req.checkTypes === false ? [...out.issues] : orderIssues([...checked.issues, ...out.issues]);
     if (issues.length) throw new CelCompileError(source, issues);
     return {
       source,
@@ -97,6 +118,22 @@ export class CelEnv {
     const compiled = this.compile(source, { ...req, slots });
     return new Program(compiled, slots);
   }
+}
+
+/**
+ * Issues in source order, each reported once: the checker and the compiler can
+ * both reject the same node (message construction), and a call's arguments are
+ * checked before the call itself.
+ */
+function orderIssues(issues: CelIssue[]): CelIssue[] {
+  const seen = new Set<string>();
+  const unique = issues.filter((i) => {
+    const key = `${i.code}:${i.start}:${i.end}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort((a, b) => a.start - b.start);
 }
 
 /** A compiled standalone expression. */

@@ -100,12 +100,28 @@ export class CelCompileError extends Error {
   }
 }
 
+/** Longest source line shown in full under a message; longer lines are cut to a window around the column. */
+const MAX_SHOWN = 100;
+const CONTEXT_BEFORE = 40;
+
 /** "1:5: message" followed by the source line and a caret under the offending span. */
 export function formatIssue(source: string, issue: CelIssue): string {
   const { line, column, lineText } = locate(source, issue.start);
   const width = Math.max(1, Math.min(issue.end, lineStartAfter(source, issue.start)) - issue.start);
-  const caret = ' '.repeat(column - 1) + '^'.repeat(Math.min(width, Math.max(1, lineText.length - column + 1)));
-  return `${line}:${column}: ${issue.message}\n | ${lineText}\n | ${caret}`;
+  // A 100,000-character one-line expression must not be copied into its error
+  // message: show a window around the column, marked with … where cut.
+  let shown = lineText;
+  let col = column - 1;
+  if (lineText.length > MAX_SHOWN) {
+    const from = Math.max(0, Math.min(col - CONTEXT_BEFORE, lineText.length - MAX_SHOWN));
+    const to = Math.min(lineText.length, from + MAX_SHOWN);
+    shown = (from > 0 ? '…' : '') + lineText.slice(from, to) + (to < lineText.length ? '…' : '');
+    col = col - from + (from > 0 ? 1 : 0);
+  }
+  // Tabs stay tabs under the caret so it lines up however wide the terminal shows them.
+  const pad = shown.slice(0, col).replace(/[^\t]/g, ' ');
+  const caret = pad + '^'.repeat(Math.min(width, Math.max(1, shown.length - col)));
+  return `${line}:${column}: ${issue.message}\n | ${shown}\n | ${caret}`;
 }
 
 /** 1-based line and column of an offset, and the text of that line. */

@@ -98,7 +98,9 @@ export class Lexer {
     }
     const cp = src.codePointAt(start)!;
     const width = cp > 0xffff ? 2 : 1;
-    throw new LexError(`unexpected character '${String.fromCodePoint(cp)}'`, start, start + width);
+    // Operators from other languages that CEL spells differently.
+    const instead = one === '=' ? "; to compare, write '=='" : one === '&' ? "; for a logical and, write '&&'" : one === '|' ? "; for a logical or, write '||'" : one === '#' ? '; comments start with //' : '';
+    throw new LexError(`unexpected character '${String.fromCodePoint(cp)}'${instead}`, start, start + width);
   }
 
   private skipSpaceAndComments(): void {
@@ -242,7 +244,7 @@ export class Lexer {
       const n = c === 'u' ? 4 : 8;
       const hex = src.slice(p + 2, p + 2 + n);
       if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) {
-        throw new LexError(`\\${c} needs ${n} hex digits`, p, p + 2 + n);
+        throw new LexError(`\\${c} needs ${n} hex digits, as in ${c === 'u' ? '\\u00e9' : '\\U0001F600'}`, p, p + 2 + n);
       }
       if (bytes) throw new LexError(`\\${c} escapes are not allowed in bytes literals; use \\x or octal`, p, p + 2 + n);
       const cp = parseInt(hex, 16);
@@ -258,7 +260,15 @@ export class Lexer {
       out.push(parseInt(oct, 8));
       return p + 4;
     }
-    throw new LexError(`unknown escape sequence '\\${c ?? ''}'`, p, p + 2);
+    if (c !== undefined && c >= '4' && c <= '7') {
+      throw new LexError(`octal escape '\\${src.slice(p + 1, p + 4)}' is out of range: octal escapes go from \\000 to \\377`, p, p + 4);
+    }
+    // Most often a regular expression written in a quoted string ('\d+'): say how to write one.
+    throw new LexError(
+      `unknown escape sequence '\\${c ?? ''}'; to put a backslash in a string, double it ('\\\\${c ?? ''}') or use a raw string (r'...'), as regular expressions usually do`,
+      p,
+      p + 2,
+    );
   }
 }
 

@@ -16,7 +16,7 @@ import type {
   MapEntry,
   StructField,
 } from './ast.js';
-import { blockSlotName } from './ast.js';
+import { blockSlotName, forEachChild } from './ast.js';
 import { CelCompileError, type CelIssue } from './errors.js';
 import { LexError, Lexer, type Token } from './lexer.js';
 import { CelUint, MAX_INT, MAX_UINT, MIN_INT } from './values.js';
@@ -83,8 +83,11 @@ export function parse(source: string, options: ParseOptions = {}): ParsedExpr {
       },
     ]);
   }
-  const p = new Parser(source, options);
   try {
+    // Constructing the parser runs the lexer: it must be inside the try, or a
+    // lexical error (unterminated string, bad escape) escapes as a bare LexError
+    // instead of a CelCompileError with a position.
+    const p = new Parser(source, options);
     const expr = p.parseAll();
     return { source, expr, maxId: p.lastId };
   } catch (e) {
@@ -105,7 +108,13 @@ export function parse(source: string, options: ParseOptions = {}): ParsedExpr {
 class Parser {
   private readonly tokens: Token[] = [];
   private i = 0;
-  private depth = 0;
+  /**
+   * Nesting level of the expression being parsed: the whole expression is level 0,
+   * and each enclosing (...), [...], {...}, call, index or conditional adds one.
+   * Every recursion of this parser goes through expr(), so bounding this bounds
+   * the parser's stack; the AST's own height is bounded separately (checkHeight).
+   */
+  private depth = -1;
   lastId = 0;
   private readonly macros: boolean;
   private readonly maxDepth: number;
@@ -128,9 +137,37 @@ class Parser {
     const e = this.expr();
     const t = this.peek();
     if (t.kind !== 'eof') {
+      if (t.kind === 'double' && t.text.startsWith('.')) {
+        // `a.1` or `1.5.3`: the lexer read `.1` as a number.
+        this.fail(t, `unexpected '${t.text}': a field name cannot start with a digit; to index a list, write [${t.text.slice(1)}]`);
+      }
       this.fail(t, `unexpected ${describe(t)} after a complete expression; is an operator missing?`);
     }
+    this.checkHeight(e);
     return e;
+  }
+
+  /**
+   * Operator chains (`a + b + c ...`, `!!!x`, `-(-(-x))`) and member chains
+   * (`x.a.b.c ...`, `l[0][0] ...`) are parsed by loops, so they are not bounded by
+   * the nesting level, but they build trees the checker, compiler and evaluator
+   * recurse over. Deeper than maxDepth, the expression is rejected here, with a
+   * position, instead of overflowing the stack later. Iterative on purpose.
+   */
+  private checkHeight(root: Expr): void {
+    const stack: [Expr, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const [e, d] = stack.pop()!;
+      if (d > this.maxDepth) {
+        const at = e.kind === 'call' ? e.pos : e.kind === 'select' && e.fieldStart !== undefined ? e.fieldStart : e.start;
+        this.fail({ start: at, end: at + 1 }, this.tooDeepMessage(), 'too-deep');
+      }
+      forEachChild(e, (c) => stack.push([c, d + 1]));
+    }
+  }
+
+  private tooDeepMessage(): string {
+    return `expression nests deeper than ${this.maxDepth} levels; simplify it or split it with 'let' bindings`;
   }
 
   // ---- token helpers -----------------------------------------------------
@@ -161,8 +198,8 @@ class Parser {
     return this.fail(t, `expected '${text}' ${context}, found ${describe(t)}`);
   }
 
-  private fail(t: Token | { start: number; end: number }, message: string): never {
-    throw new SyntaxError_({ code: 'syntax', message, start: t.start, end: Math.max(t.end, t.start + 1) });
+  private fail(t: Token | { start: number; end: number }, message: string, code = 'syntax'): never {
+    throw new SyntaxError_({ code, message, start: t.start, end: Math.max(t.end, t.start + 1) });
   }
 
   private id(): number {
@@ -170,9 +207,7 @@ class Parser {
   }
 
   private enter(t: Token): void {
-    if (++this.depth > this.maxDepth) {
-      this.fail(t, `expression nests deeper than ${this.maxDepth} levels; simplify it or split it with 'let' bindings`);
-    }
+    if (++this.depth > this.maxDepth) this.fail(t, this.tooDeepMessage(), 'too-deep');
   }
 
   private leave(): void {
@@ -269,7 +304,6 @@ class Parser {
     if (t.kind === 'punct' && (t.text === '!' || t.text === '-')) {
       const ops: Token[] = [];
       while (this.isPunct(t.text)) ops.push(this.advance());
-      this.enter(t);
       // A minus directly before a number literal belongs to the literal, so that
       // -9223372036854775808 is representable (grammar: `literal: MINUS? NUM_INT`).
       let foldMinus = false;
@@ -283,7 +317,6 @@ class Parser {
         const op = ops[k]!;
         e = this.call(op.start, op.start, e.end, t.text === '!' ? '!_' : '-_', undefined, [e]);
       }
-      this.leave();
       return e;
     }
     return this.member(undefined);
@@ -311,7 +344,7 @@ class Parser {
           e = this.memberCall(e, name, args, close.end);
         } else {
           // The range starts at the operand so diagnostics underline all of `a.b.c`.
-          e = { kind: 'select', id: this.id(), start: e.start, end: name.end, operand: e, field: name.text, testOnly: false, optional };
+          e = { kind: 'select', id: this.id(), start: e.start, end: name.end, fieldStart: name.kind === 'qident' ? name.start + 1 : name.start, operand: e, field: name.text, testOnly: false, optional };
         }
         continue;
       }
@@ -322,9 +355,7 @@ class Parser {
           this.advance();
           optional = true;
         }
-        this.enter(open);
         const index = this.expr();
-        this.leave();
         const close = this.expect(']', `to close the index opened at column ${open.start + 1}`);
         e = this.call(open.start, e.start, close.end, optional ? '_[?_]' : '_[_]', undefined, [e, index]);
         continue;
@@ -384,15 +415,12 @@ class Parser {
       }
       case '(': {
         this.advance();
-        this.enter(t);
         const e = this.expr();
-        this.leave();
         this.expect(')', `to close the '(' at column ${t.start + 1}`);
         return e;
       }
       case '[': {
         this.advance();
-        this.enter(t);
         const elements: Expr[] = [];
         const optionalIndices: number[] = [];
         while (!this.isPunct(']')) {
@@ -405,12 +433,10 @@ class Parser {
           this.advance();
         }
         const close = this.expect(']', `to close the list opened at column ${t.start + 1}`);
-        this.leave();
         return { kind: 'list', id: this.id(), start: t.start, end: close.end, elements, optionalIndices };
       }
       case '{': {
         this.advance();
-        this.enter(t);
         const entries: MapEntry[] = [];
         while (!this.isPunct('}')) {
           const entryStart = this.peek().start;
@@ -427,7 +453,6 @@ class Parser {
           this.advance();
         }
         const close = this.expect('}', `to close the map opened at column ${t.start + 1}`);
-        this.leave();
         return { kind: 'map', id: this.id(), start: t.start, end: close.end, entries };
       }
       default:
@@ -464,7 +489,6 @@ class Parser {
 
   private struct(typeName: string, start: number): Expr {
     const open = this.advance();
-    this.enter(open);
     const fields: StructField[] = [];
     while (!this.isPunct('}')) {
       const fstart = this.peek().start;
@@ -483,7 +507,6 @@ class Parser {
       this.advance();
     }
     const close = this.expect('}', `to close ${typeName}{ opened at column ${open.start + 1}`);
-    this.leave();
     return { kind: 'struct', id: this.id(), start, end: close.end, typeName, fields };
   }
 
@@ -608,7 +631,10 @@ class Parser {
 
   private varName(e: Expr, macro: string): string {
     if (e.kind !== 'ident' || e.name.startsWith('.')) {
-      this.fail(e, `the variable of ${macro}() must be a simple name, as in list.${macro === 'cel.bind' ? 'bind' : macro}(x, ...)`);
+      // The example matches the macro's receiver: cel.bind(x, ...), opt.optMap(x, ...), list.all(x, ...).
+      const example =
+        macro === 'cel.bind' ? 'cel.bind(x, value, expression)' : macro === 'optMap' || macro === 'optFlatMap' ? `opt.${macro}(x, ...)` : `list.${macro}(x, ...)`;
+      this.fail(e, `the variable of ${macro}() must be a simple name, as in ${example}`);
     }
     return e.name;
   }

@@ -24,10 +24,11 @@ export function indent(text: string, by: string): string {
 export class UsageError extends Error {}
 
 /**
- * `formatDiagnostic` for the terminal. Diagnostics made from CEL compile
- * issues (cel-*, template-syntax) come without `sourceLine`, so they printed
- * no source line and no caret; read the line from the file when it exists so
- * every error shows where it is. A diagnostic that has its line is unchanged.
+ * `formatDiagnostic` for the terminal. Some diagnostics are built without
+ * `sourceLine` (compile-time ones such as template-syntax, invalid-context-schema,
+ * and CEL issues before compile-policy set it), so they printed no source line
+ * and no caret; read the line from the file when it exists so every error
+ * shows where it is. A diagnostic that has its line is printed unchanged.
  */
 export function formatForCli(d: Diagnostic): string {
   if (d.sourceLine !== undefined) return formatDiagnostic(d);

@@ -1,22 +1,29 @@
 // `policy-engine test PATH... [--junit FILE]`: run policy test suites.
 
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { explainDecision } from '../engine/explain.js';
-import { formatDiagnostic } from '../policy/diagnostic.js';
 import { toJUnit } from '../testing/junit.js';
 import { runPolicyTests } from '../testing/runner.js';
-import { indent } from './output.js';
+import { formatForCli, indent } from './output.js';
 
 export async function testCommand(paths: string[], opts: { junit?: string; verbose?: boolean }): Promise<number> {
   const run = await runPolicyTests(paths);
-  for (const d of run.diagnostics) console.error(formatDiagnostic(d) + '\n');
+  for (const d of run.diagnostics) console.error(formatForCli(d) + '\n');
   let passed = 0;
   let failed = 0;
-  let rules = 0;
-  let covered = 0;
+  let unloaded = 0;
+  // Rule coverage over the whole run: a rule counts once however many suites load it, and is
+  // covered when any suite's case matched it. (Summing the per-suite counts double-counted
+  // rules shared by suites, e.g. two suites both testing the whole directory.)
+  const coverage = new Map<string, boolean>();
   for (const s of run.suites) {
     console.log(`${s.name} (${s.file})`);
-    for (const d of s.loadErrors) console.log(indent(formatDiagnostic(d), '    '));
+    if (s.loadErrors.length) {
+      unloaded++;
+      console.log('  the policies under test did not load; no case ran:');
+    }
+    for (const d of s.loadErrors) console.log(indent(formatForCli(d), '    '));
     for (const c of s.cases) {
       if (c.passed) {
         passed++;
@@ -27,11 +34,11 @@ export async function testCommand(paths: string[], opts: { junit?: string; verbo
       console.log(`  FAIL  ${c.name}`);
       if (c.error) console.log(`        error: ${c.error}`);
       for (const d of c.differences) console.log(`        ${d.field}: expected ${d.expected}, got ${d.actual}`);
-      if (c.decision) console.log(indent(explainDecision(c.decision), '        | '));
+      // Prefix every line, blank ones included, so the explanation reads as one block.
+      if (c.decision) console.log(explainDecision(c.decision).split('\n').map((l) => `        | ${l}`.trimEnd()).join('\n'));
     }
     const uncovered = s.coverage.filter((r) => !r.covered);
-    rules += s.coverage.length;
-    covered += s.coverage.length - uncovered.length;
+    for (const r of s.coverage) coverage.set(r.rule, (coverage.get(r.rule) ?? false) || r.covered);
     if (s.coverage.length) {
       console.log(`  coverage: ${s.coverage.length - uncovered.length}/${s.coverage.length} rules matched by some case`);
       if (uncovered.length) console.log(`  not covered: ${uncovered.map((r) => r.rule).join(', ')}`);
@@ -39,8 +46,16 @@ export async function testCommand(paths: string[], opts: { junit?: string; verbo
     console.log('');
   }
   if (run.suites.length === 0) console.error(`no PolicyTest documents found in ${paths.join(', ')}`);
-  console.log(`${passed} passed, ${failed} failed in ${run.suites.length} suite${run.suites.length === 1 ? '' : 's'}; rule coverage ${covered}/${rules}`);
+  const covered = [...coverage.values()].filter(Boolean).length;
+  const notCovered = [...coverage].filter(([, c]) => !c).map(([r]) => r);
+  console.log(
+    `${passed} passed, ${failed} failed in ${run.suites.length} suite${run.suites.length === 1 ? '' : 's'}` +
+      `${unloaded ? ` (${unloaded} could not load ${unloaded === 1 ? 'its' : 'their'} policies)` : ''}` +
+      `; rule coverage ${covered}/${coverage.size}${notCovered.length ? ` (not covered by any suite: ${notCovered.join(', ')})` : ''}`,
+  );
   if (opts.junit) {
+    // CI report paths are often in a directory that does not exist yet (reports/junit.xml).
+    await mkdir(dirname(opts.junit), { recursive: true });
     await writeFile(opts.junit, toJUnit(run));
     console.log(`JUnit report written to ${opts.junit}`);
   }

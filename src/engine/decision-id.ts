@@ -1,16 +1,26 @@
 // Decision ids: unique across processes and restarts, cheap to make.
 // The first 80 bits are random per process, the last 48 a counter, laid
-// out as a version-4 UUID string. randomUUID() per decision would cost
-// ~85 ns — a sixth of a cached evaluation.
+// out as a version-4 UUID string (so they fit uuid columns). randomUUID()
+// per decision would cost ~85 ns — a tenth of a cached evaluation — and
+// even Number#toString(16) is slow enough to matter, hence the byte table.
 
 import { randomBytes } from 'node:crypto';
 
-const hex = randomBytes(10).toString('hex');
-// xxxxxxxx-xxxx-4xxx-yxxx-<counter>
-const prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-`;
-let counter = 0;
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const r = randomBytes(10);
+const prefix =
+  HEX[r[0]!]! + HEX[r[1]!]! + HEX[r[2]!]! + HEX[r[3]!]! + '-' +
+  HEX[r[4]!]! + HEX[r[5]!]! + '-' +
+  '4' + HEX[r[6]!]!.slice(1) + HEX[r[7]!]! + '-' +
+  HEX[(r[8]! & 0x3f) | 0x80]! + HEX[r[9]!]! + '-';
+
+let hi = 0; // upper 16 bits of the 48-bit counter
+let lo = 0; // lower 32 bits
 
 export function nextDecisionId(): string {
-  counter++;
-  return prefix + counter.toString(16).padStart(12, '0');
+  if (++lo === 0x1_0000_0000) {
+    lo = 0;
+    hi = (hi + 1) & 0xffff;
+  }
+  return prefix + HEX[hi >>> 8]! + HEX[hi & 0xff]! + HEX[lo >>> 24]! + HEX[(lo >>> 16) & 0xff]! + HEX[(lo >>> 8) & 0xff]! + HEX[lo & 0xff]!;
 }

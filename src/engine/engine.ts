@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { type KeyReader, buildKeyReader } from '../cache/cache-key.js';
 import { DecisionCache, type CacheStats, type EvictionPolicy } from '../cache/decision-cache.js';
 import type { FunctionDecl } from '../cel/library/overload.js';
-import { parseTimestamp } from '../cel/runtime/time.js';
-import { CelTimestamp } from '../cel/values.js';
+import { checkTimestamp, parseTimestamp } from '../cel/runtime/time.js';
+import type { CelTimestamp } from '../cel/values.js';
 import type { Diagnostic, Document } from '../policy/types.js';
 import type { Decision } from './decision.js';
 import { type DecisionCore, EMPTY_OBLIGATIONS, evaluateSet } from './evaluate.js';
@@ -111,7 +111,11 @@ export class PolicyEngineBuilder {
 
   /** The guide's cache.decision_cache settings. */
   withDecisionCache(config: Partial<DecisionCacheConfig>): this {
-    this.decisionCache = { ...this.decisionCache, ...config };
+    const c = { ...this.decisionCache, ...config };
+    if (!Number.isInteger(c.capacity) || c.capacity < 0) throw new RangeError(`decision cache capacity must be a non-negative integer, got ${c.capacity}`);
+    if (!(c.ttlSeconds >= 0)) throw new RangeError(`decision cache ttlSeconds must be 0 (no expiry) or more, got ${c.ttlSeconds}`);
+    if (!['lru', 'lfu', 'ttl'].includes(c.evictionPolicy)) throw new RangeError(`decision cache evictionPolicy must be lru, lfu or ttl, got ${String(c.evictionPolicy)}`);
+    this.decisionCache = c;
     return this;
   }
 
@@ -149,8 +153,12 @@ export class PolicyEngine {
   private reloads = 0;
   private reloadFailures = 0;
   private reloading: Promise<ReloadResult> | undefined;
+  /** The run that follows `reloading`, for reload() calls made while it runs. */
+  private queuedReload: Promise<ReloadResult> | undefined;
   /** Reused buffer for cache-key leaves (evaluation is synchronous, so one per engine suffices). */
   private readonly leaves: unknown[] = [];
+  /** Evaluations in progress on this engine (more than one only when a custom function re-enters). */
+  private depth = 0;
 
   /** Use PolicyEngine.builder(). */
   constructor(
@@ -176,11 +184,26 @@ export class PolicyEngine {
    * set they started with); on failure the old set stays active.
    */
   reload(): Promise<ReloadResult> {
-    // Concurrent reloads share one run: the files are read once, in order.
-    this.reloading ??= this.doReload().finally(() => {
-      this.reloading = undefined;
+    // Runs never overlap. A call made while a run is in flight must not share it: that run
+    // may have read the sources before the change that prompted the call (a file watcher's
+    // reload would be lost). It gets one more run, started when the current one ends and
+    // shared by every call made until then.
+    if (this.queuedReload) return this.queuedReload;
+    if (!this.reloading) return this.startReload();
+    const next = (): Promise<ReloadResult> => {
+      this.queuedReload = undefined;
+      return this.startReload();
+    };
+    this.queuedReload = this.reloading.then(next, next);
+    return this.queuedReload;
+  }
+
+  private startReload(): Promise<ReloadResult> {
+    const run: Promise<ReloadResult> = this.doReload().finally(() => {
+      if (this.reloading === run) this.reloading = undefined;
     });
-    return this.reloading;
+    this.reloading = run;
+    return run;
   }
 
   private async doReload(): Promise<ReloadResult> {
@@ -227,15 +250,25 @@ export class PolicyEngine {
     }
     const now = options.now === undefined ? undefined : toTimestamp(options.now);
     let hash: number | undefined;
+    // A custom function may evaluate through this engine while an evaluation is running:
+    // the nested one gets its own key buffer so it cannot overwrite the outer key.
+    const leaves = this.depth === 0 ? this.leaves : [];
     if (active.key && !options.trace) {
-      hash = active.key(context, this.leaves);
+      hash = active.key(context, leaves);
       if (hash !== undefined) {
-        const hit = this.cache!.get(hash, this.leaves);
+        const hit = this.cache!.get(hash, leaves);
         if (hit) return this.stamp(hit, set, true, t0, warnings, undefined);
       }
     }
-    const core = evaluateSet(set, context, now);
-    if (hash !== undefined) this.cache!.set(hash, this.leaves, core);
+    let core: DecisionCore;
+    this.depth++;
+    try {
+      core = evaluateSet(set, context, now);
+    } finally {
+      this.depth--;
+    }
+    // Cached decisions are shared by every caller that hits them: freeze them so no caller can change another's.
+    if (hash !== undefined) this.cache!.set(hash, leaves, deepFreeze(core));
     let trace;
     if (options.trace) {
       active.traced ??= compilePolicySet(active.documents, { functions: this.functions, traced: true, cache: this.compiled }).set;
@@ -295,6 +328,14 @@ export class PolicyEngine {
 }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
 const NO_OPTIONS: EvaluateOptions = Object.freeze({});
 
 function schemaDenial(problems: readonly string[]): DecisionCore {
@@ -318,6 +359,17 @@ function toTimestamp(now: Date | string | number): CelTimestamp {
   }
   const ms = typeof now === 'number' ? now : now.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('options.now is not a valid time');
-  const seconds = Math.floor(ms / 1000);
-  return new CelTimestamp(seconds, Math.round((ms - seconds * 1000) * 1e6));
+  let seconds = Math.floor(ms / 1000);
+  let nanos = Math.round((ms - seconds * 1000) * 1e6);
+  // Rounding can reach a whole second (1999.9999996 ms): carry it, nanos must stay below 1e9.
+  if (nanos >= 1e9) {
+    seconds++;
+    nanos -= 1e9;
+  }
+  // Like a string, a number must name a time CEL can represent (years 1 to 9999).
+  try {
+    return checkTimestamp(seconds, nanos);
+  } catch (e) {
+    throw new RangeError(`options.now: ${(e as { message?: string }).message ?? String(e)}`);
+  }
 }

@@ -9,7 +9,7 @@ import { display, toJson } from '../cel/format.js';
 import { CelUint, kindName, type CelTimestamp } from '../cel/values.js';
 import type { DecisionKind } from '../policy/types.js';
 import type { CompiledExpr, CompiledPolicy, CompiledRule, CompiledTemplate } from './compile-policy.js';
-import { type MatchedRule, type Modification, type Obligations, type RuleError, type Suggestion, isAllowed } from './decision.js';
+import { type Decision, type MatchedRule, type Modification, type Obligations, type RuleError, type Suggestion, isAllowed } from './decision.js';
 import type { CompiledPolicySet } from './policy-set.js';
 
 /** Lower is more restrictive. */
@@ -18,19 +18,18 @@ const BY_RANK: readonly DecisionKind[] = ['deny', 'throttle', 'modify', 'warn', 
 
 export const EMPTY_OBLIGATIONS: Obligations = Object.freeze({ modifications: Object.freeze([]), suggestions: Object.freeze([]) });
 
-/** A decision before the engine stamps it with an id, timing and cache flag. */
-export interface DecisionCore {
-  readonly decision: DecisionKind;
-  readonly allowed: boolean;
-  readonly reason: string;
-  readonly matched: readonly MatchedRule[];
-  readonly obligations: Obligations;
-  readonly errors: readonly RuleError[];
-}
+/** A decision before the engine stamps it with an id, timing, warnings and the cache flag. */
+export type DecisionCore = Pick<Decision, 'decision' | 'allowed' | 'reason' | 'matched' | 'obligations' | 'errors'>;
 
 interface Hit {
   readonly policy: CompiledPolicy;
   readonly rule: CompiledRule;
+  /**
+   * The policy's let values after its rules ran (one array shared by the
+   * policy's hits), when the rule has obligations to render: they are
+   * rendered after every policy ran, and other policies reuse the slots.
+   */
+  lets?: unknown[];
 }
 
 export type ConditionOutcome = { value: boolean; error?: undefined } | { value?: undefined; error: CelError };
@@ -88,6 +87,7 @@ export function evaluateSet(set: CompiledPolicySet, ctx: Readonly<Record<string,
       } else if (!t.value) continue;
     }
     const rules = p.rules;
+    const firstHit = hits ? hits.length : 0;
     for (let ri = 0; ri < rules.length; ri++) {
       const r = rules[ri]!;
       let failure: CelError | undefined;
@@ -124,6 +124,7 @@ export function evaluateSet(set: CompiledPolicySet, ctx: Readonly<Record<string,
         if (k < rank) rank = k;
       }
     }
+    if (hits && hits.length > firstHit && p.lazySlots.length) saveLets(p, a, hits, firstHit);
   }
 
   if (!hits) {
@@ -180,9 +181,13 @@ function collectObligations(hits: Hit[], decision: DecisionKind, a: Activation, 
   let modifications: Modification[] | undefined;
   let maxTokens: number | undefined;
   let retryAfter: number | undefined;
-  for (const { policy: p, rule: r } of hits) {
+  let loaded: unknown[] | undefined;
+  for (const { policy: p, rule: r, lets } of hits) {
+    if (lets && lets !== loaded) {
+      restoreLets(p, a, lets);
+      loaded = lets;
+    }
     if (r.suggest.length) {
-      resetPolicySlotsIfNeeded(p, a);
       const values: Record<string, string> = {};
       for (const [k, t] of r.suggest) values[k] = renderTemplate(t, a, p, r.id, `suggest.${k}`, errors);
       (suggestions ??= []).push({ policy: p.name, rule: r.id, values });
@@ -209,16 +214,28 @@ function collectObligations(hits: Hit[], decision: DecisionKind, a: Activation, 
 }
 
 /**
- * Obligations are rendered after all policies ran, so let slots hold the last
- * policy's values; a rule's templates may use its own policy's lets, which
- * are per-policy slots — reset so they recompute for this policy.
+ * Obligations are rendered after all policies ran, when the let slots hold
+ * the last policy's values (each policy numbers its slots from 0). Resetting
+ * them would compute a binding again — lets are computed at most once per
+ * evaluation — so the values a policy's rules left are kept with its hits
+ * and put back before its obligations are rendered.
  */
-function resetPolicySlotsIfNeeded(p: CompiledPolicy, a: Activation): void {
-  if (p.lazySlots.length) resetPolicySlots(p, a);
+function saveLets(p: CompiledPolicy, a: Activation, hits: Hit[], from: number): void {
+  let lets: unknown[] | undefined;
+  for (let i = from; i < hits.length; i++) {
+    const h = hits[i]!;
+    if (!h.rule.suggest.length && !h.rule.modify.length) continue;
+    lets ??= p.lazySlots.map((s) => a.slots[s]);
+    h.lets = lets;
+  }
+}
+
+function restoreLets(p: CompiledPolicy, a: Activation, lets: readonly unknown[]): void {
+  const lazy = p.lazySlots;
+  for (let i = 0; i < lazy.length; i++) a.slots[lazy[i]!] = lets[i];
 }
 
 function evaluateModify(m: CompiledRule['modify'][number], a: Activation, p: CompiledPolicy, r: CompiledRule, i: number, errors: RuleError[]): Modification | undefined {
-  resetPolicySlotsIfNeeded(p, a);
   const base = { policy: p.name, rule: r.id };
   const num = (e: CompiledExpr, part: string): number | undefined => {
     try {

@@ -13,7 +13,7 @@ export function explainDecision(d: Decision): string {
   lines.push('');
   if (enforced.length === 0) lines.push('No enforced rule matched.');
   else {
-    lines.push('Matched rules (most important first):');
+    lines.push('Matched rules, in evaluation order:');
     for (const m of enforced) lines.push(`  ${m.decision.padEnd(8)} ${m.policy}/${m.rule} [${m.severity}]: ${m.reason}${m.error ? `  (condition failed: ${m.error}; fail closed)` : ''}`);
   }
   if (shadow.length) {

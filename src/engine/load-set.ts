@@ -34,8 +34,9 @@ export async function loadAndCompile(sources: readonly PolicySource[], opts: { f
     diagnostics.push(...r.diagnostics);
     files.push(s.name);
   }
-  if (diagnostics.some((d) => d.severity === 'error')) return { documents, diagnostics: sortDiagnostics(diagnostics), files };
+  const loadFailed = diagnostics.some((d) => d.severity === 'error');
   if (!documents.some((d) => d.kind === 'Policy')) {
+    if (loadFailed) return { documents, diagnostics: sortDiagnostics(diagnostics), files };
     diagnostics.push({
       severity: 'error',
       code: 'no-policies',
@@ -45,7 +46,10 @@ export async function loadAndCompile(sources: readonly PolicySource[], opts: { f
     });
     return { documents, diagnostics, files };
   }
+  // Documents that loaded are compiled even when others failed to load, so one run reports
+  // every problem (a CEL error in one file is not hidden by a YAML error in another); the
+  // set is only used when everything loaded.
   const r = compilePolicySet(documents, { functions: opts.functions, cache: opts.cache });
   diagnostics.push(...r.diagnostics);
-  return { set: r.set, documents, diagnostics: sortDiagnostics(diagnostics), files };
+  return { set: loadFailed ? undefined : r.set, documents, diagnostics: sortDiagnostics(diagnostics), files };
 }

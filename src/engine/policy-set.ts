@@ -5,7 +5,7 @@ import { CelEnv } from '../cel/env.js';
 import type { FunctionDecl } from '../cel/library/overload.js';
 import { policyFunctions } from '../functions/index.js';
 import { T, type Type } from '../cel/types.js';
-import type { Diagnostic, Document, PolicyDoc, PolicySetDoc, SchemaViolationMode } from '../policy/types.js';
+import type { Diagnostic, Document, PolicyDoc, PolicySetDoc, SchemaViolationMode, SourcePos, SourceText } from '../policy/types.js';
 import { type CompiledPolicy, compilePolicy } from './compile-policy.js';
 import { type ContextSchema, compileContextSchema } from './context-schema.js';
 import { type ReadSpec, normalizeReads } from './read-paths.js';
@@ -112,7 +112,14 @@ export function compilePolicySet(docs: readonly Document[], opts: CompileSetOpti
     numericPromotion: sd?.numericPromotion ?? true,
     variables,
   };
-  const env = new CelEnv({ numericPromotion: settings.numericPromotion, variables, functions: [...policyFunctions(), ...(opts.functions ?? [])] });
+  // Absent top-level variables read as empty maps: a context without `team` makes
+  // `has(team.budget)` false (and `team.budget` a no-such-key error) instead of failing every read.
+  const env = new CelEnv({
+    numericPromotion: settings.numericPromotion,
+    variables,
+    functions: [...policyFunctions(), ...(opts.functions ?? [])],
+    absentVariables: 'empty',
+  });
   const envKey = hash(
     JSON.stringify({
       promo: settings.numericPromotion,
@@ -123,8 +130,10 @@ export function compilePolicySet(docs: readonly Document[], opts: CompileSetOpti
 
   const compiled: CompiledPolicy[] = [];
   for (const doc of policyDocs) {
-    // Compiled policies hold source positions, so the file and the document's place in it are part of the key.
-    const key = `${doc.hash}:${envKey}:${doc.file}:${doc.pos.line}${opts.traced ? ':traced' : ''}`;
+    // Compiled policies hold source positions, so the file and where the document's text sits in it
+    // are part of the key: the hash ignores formatting and comments, which move the text (and so the
+    // positions that rule errors report) without changing the content.
+    const key = `${doc.hash}:${envKey}:${doc.file}:${doc.pos.line}:${layoutKey(doc)}${opts.traced ? ':traced' : ''}`;
     const hit = opts.cache?.get(key);
     if (hit) {
       compiled.push(hit);
@@ -139,7 +148,9 @@ export function compilePolicySet(docs: readonly Document[], opts: CompileSetOpti
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
-  compiled.sort((a, b) => b.priority - a.priority || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  // Code-unit order, not localeCompare: the collation follows the process locale (in Estonian `z`
+  // sorts before `t`), and the order decides `matched`, the reason and the revision on every replica.
+  compiled.sort((a, b) => b.priority - a.priority || compareCodeUnits(a.namespace, b.namespace) || compareCodeUnits(a.name, b.name));
   const revision =
     'sha256:' +
     hash(JSON.stringify({ policies: compiled.map((p) => p.hash), set: sd ? { d: settings.defaultDecision, s: sd.contextSchema ?? null, v: settings.schemaViolation, p: settings.numericPromotion, x: sd.variables } : null, env: envKey })).slice(0, 16);
@@ -156,6 +167,56 @@ export function compilePolicySet(docs: readonly Document[], opts: CompileSetOpti
       ruleCount: compiled.reduce((n, p) => n + p.rules.length, 0),
     },
   };
+}
+
+/**
+ * A fingerprint of where every expression and template of `doc` was written: for each
+ * SourceText, the offsets at which its map to the file stops advancing one column at a
+ * time, with the positions there. Equal fingerprints mean equal positions everywhere.
+ */
+function layoutKey(doc: PolicyDoc): string {
+  const out: string[] = [];
+  const text = (t: SourceText | undefined): void => {
+    if (!t) {
+      out.push('-');
+      return;
+    }
+    let s = '';
+    let line = -1;
+    let column = -1;
+    for (let i = 0; i <= t.text.length; i++) {
+      const p = t.at(i);
+      if (p.line !== line || p.column !== column + 1) s += `${i}@${p.line}.${p.column},`;
+      line = p.line;
+      column = p.column;
+    }
+    out.push(s);
+  };
+  const pos = (p: SourcePos): void => {
+    out.push(`${p.line}.${p.column}`);
+  };
+  text(doc.target);
+  for (const l of doc.lets) text(l.expr);
+  for (const r of doc.rules) {
+    pos(r.pos);
+    text(r.when);
+    text(r.unless);
+    text(r.reason);
+    for (const k of Object.keys(r.suggest)) text(r.suggest[k]);
+    for (const m of r.modify) {
+      pos(m.pos);
+      if (m.op === 'set' && 'expr' in m) text(m.expr);
+      if (m.op === 'clamp') {
+        text(m.max);
+        text(m.min);
+      }
+    }
+  }
+  return hash(out.join('|')).slice(0, 16);
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function hash(s: string): string {

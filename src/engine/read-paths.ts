@@ -76,6 +76,15 @@ export function collectReads(e: Expr, refs: ReadonlyMap<number, Reference>, lets
       out.push({ path: p, mode: 'value' });
       return;
     }
+    // `math.greatest(...)`, `optional.of(...)`: the target of a namespaced global function is
+    // its namespace, not a variable; reading a context field named `math` would only cost hits.
+    if (x.kind === 'call' && x.target) {
+      const ref = refs.get(x.id);
+      if (ref?.kind === 'call' && ref.global) {
+        for (const arg of x.args) visit(arg);
+        return;
+      }
+    }
     switch (x.kind) {
       case 'macro': {
         const rangePath = pathOf(x.range);

@@ -14,10 +14,22 @@ function esc(s: string): string {
 
 export function toJUnit(run: TestRunResult): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const total = run.suites.reduce((n, s) => n + Math.max(1, s.cases.length), 0);
+  // Errors in the test files themselves (a misspelt expect key, a bad `now`) drop those
+  // documents and fail the run; report them as an error too, or CI would show a green report
+  // for a red run.
+  const fileErrors = run.diagnostics.filter((d) => d.severity === 'error');
+  const extra = fileErrors.length ? 1 : 0;
+  const total = run.suites.reduce((n, s) => n + Math.max(1, s.cases.length), 0) + extra;
   const failures = run.suites.reduce((n, s) => n + s.cases.filter((c) => !c.passed && !c.error).length, 0);
-  const errors = run.suites.reduce((n, s) => n + s.cases.filter((c) => c.error).length + (s.loadErrors.length ? 1 : 0), 0);
+  const errors = run.suites.reduce((n, s) => n + s.cases.filter((c) => c.error).length + (s.loadErrors.length ? 1 : 0), 0) + extra;
   out.push(`<testsuites name="policy-engine test" tests="${total}" failures="${failures}" errors="${errors}">`);
+  if (fileErrors.length) {
+    out.push('  <testsuite name="test files" tests="1" failures="0" errors="1" time="0.000000">');
+    out.push('    <testcase name="load test files" classname="test files">');
+    out.push(`      <error message="test files have errors">${esc(fileErrors.map((d) => `${d.pos.file}:${d.pos.line}:${d.pos.column}: ${d.code}: ${d.message}`).join('\n'))}</error>`);
+    out.push('    </testcase>');
+    out.push('  </testsuite>');
+  }
   for (const s of run.suites) {
     const time = s.cases.reduce((t, c) => t + c.durationMs, 0) / 1000;
     out.push(

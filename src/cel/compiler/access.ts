@@ -94,10 +94,19 @@ export function readVar(vars: Readonly<Record<string, unknown>>, name: string): 
   return v;
 }
 
+/** Stands in for absent top-level variables when they read as empty maps (see EnvOptions.absentVariables). */
+const EMPTY_MAP: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** readVar, but an absent variable is an empty map. */
+export function readVarOrEmpty(vars: Readonly<Record<string, unknown>>, name: string): unknown {
+  const v = PROTOTYPE_KEYS.has(name) ? ownValue(vars as Record<string, unknown>, name) : vars[name];
+  return v === undefined ? EMPTY_MAP : v;
+}
+
 /** A fused read of `root.k1.k2...` from the context. */
-export function readPath(root: string, keys: readonly string[]): Evaluator {
-  const general = readPathGeneral(root, keys);
-  if (PROTOTYPE_KEYS.has(root) || keys.some((k) => PROTOTYPE_KEYS.has(k)) || keys.length > 4) return general;
+export function readPath(root: string, keys: readonly string[], absentAsEmpty = false, specialize = true): Evaluator {
+  const general = readPathGeneral(root, keys, absentAsEmpty);
+  if (!specialize || PROTOTYPE_KEYS.has(root) || keys.some((k) => PROTOTYPE_KEYS.has(k)) || keys.length > 4) return general;
   // Fast path for JSON objects, as its own literal (see specialize.ts); any
   // other shape — absent keys, CelMaps, optionals — falls back to `general`,
   // which produces the right value or error.
@@ -110,8 +119,8 @@ export function readPath(root: string, keys: readonly string[]): Evaluator {
   return instantiate<Evaluator>(params, body, [general, root, ...keys]);
 }
 
-function readPathGeneral(root: string, keys: readonly string[]): Evaluator {
-  const rootRead = (a: Activation): unknown => readVar(a.vars, root);
+function readPathGeneral(root: string, keys: readonly string[], absentAsEmpty: boolean): Evaluator {
+  const rootRead = absentAsEmpty ? (a: Activation): unknown => readVarOrEmpty(a.vars, root) : (a: Activation): unknown => readVar(a.vars, root);
   if (keys.some((k) => PROTOTYPE_KEYS.has(k))) {
     return (a) => {
       let o = rootRead(a);

@@ -44,7 +44,16 @@ export interface CompileSettings {
   readonly numericPromotion: boolean;
   /** Record every node's value in Activation.trace (for explanations). */
   readonly traced: boolean;
+  /** A declared variable absent from the context reads as an empty map instead of an error. */
+  readonly absentVariablesAsEmpty?: boolean;
 }
+
+/**
+ * Each specialised path read compiles a small function (specialize.ts); past
+ * this many in one expression, generated or hostile ones with thousands of
+ * reads use the shared closures instead, so compile time stays linear and small.
+ */
+const MAX_SPECIALIZED_READS = 256;
 
 interface Compiled {
   readonly ev: Evaluator;
@@ -96,6 +105,8 @@ export function lazySlot(slot: number, init: Evaluator): Evaluator {
 class ExprCompiler {
   readonly issues: CelIssue[] = [];
   deterministic = true;
+  /** Path reads compiled as specialised functions so far. */
+  private specialized = 0;
   /** Local names in scope → slot, innermost last. */
   private readonly scopes: Map<string, { slot: number; lazy?: Evaluator }>[] = [];
 
@@ -263,7 +274,7 @@ class ExprCompiler {
       for (const k of keys) ev = selectField(ev, k);
       return dynamic(ev);
     }
-    return dynamic(readPath(name, keys));
+    return dynamic(readPath(name, keys, this.settings.absentVariablesAsEmpty, this.specialized++ < MAX_SPECIALIZED_READS));
   }
 
   private select(e: Expr & { kind: 'select' }): Compiled {

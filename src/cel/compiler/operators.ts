@@ -15,8 +15,12 @@ function absorb(e: unknown): CelError {
   throw e;
 }
 
-/** `l && r`: false wins over errors on either side; otherwise errors propagate. */
-export function and(l: Evaluator, r: Evaluator): Evaluator {
+/**
+ * `l && r` (decisive = false) and `l || r` (decisive = true): the decisive
+ * value on either side wins over an error on the other; otherwise the first
+ * error propagates, and non-bool operands are errors.
+ */
+function logical(l: Evaluator, r: Evaluator, decisive: boolean, name: string): Evaluator {
   return (a) => {
     let lv: unknown;
     let le: CelError | undefined;
@@ -25,42 +29,26 @@ export function and(l: Evaluator, r: Evaluator): Evaluator {
     } catch (e) {
       le = absorb(e);
     }
-    if (lv === false) return false;
+    if (lv === decisive) return decisive;
     let rv: unknown;
     try {
       rv = r(a);
     } catch (e) {
       throw le ?? absorb(e);
     }
-    if (rv === false) return false;
+    if (rv === decisive) return decisive;
     if (le) throw le;
-    if (lv !== true || rv !== true) throw noSuchOverload('_&&_', kindName(lv), kindName(rv));
-    return true;
+    if (lv !== !decisive || rv !== !decisive) throw noSuchOverload(name, kindName(lv), kindName(rv));
+    return !decisive;
   };
 }
 
-/** `l || r`: true wins over errors on either side. */
+export function and(l: Evaluator, r: Evaluator): Evaluator {
+  return logical(l, r, false, '_&&_');
+}
+
 export function or(l: Evaluator, r: Evaluator): Evaluator {
-  return (a) => {
-    let lv: unknown;
-    let le: CelError | undefined;
-    try {
-      lv = l(a);
-    } catch (e) {
-      le = absorb(e);
-    }
-    if (lv === true) return true;
-    let rv: unknown;
-    try {
-      rv = r(a);
-    } catch (e) {
-      throw le ?? absorb(e);
-    }
-    if (rv === true) return true;
-    if (le) throw le;
-    if (lv !== false || rv !== false) throw noSuchOverload('_||_', kindName(lv), kindName(rv));
-    return false;
-  };
+  return logical(l, r, true, '_||_');
 }
 
 export function not(x: Evaluator): Evaluator {

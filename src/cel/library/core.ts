@@ -54,7 +54,9 @@ function comparison(fn: string, prefix: string, impl: (a: unknown, b: unknown) =
 export function indexValue(c: unknown, i: unknown): unknown {
   if (Array.isArray(c)) {
     const idx = listIndex(i);
-    if (idx < 0 || idx >= c.length) throw new CelError(`index out of range: ${String(i)} (the list has ${c.length} elements)`);
+    if (idx < 0 || idx >= c.length) {
+      throw new CelError(`index out of range: ${String(i)} (the list has ${c.length} element${c.length === 1 ? '' : 's'})`);
+    }
     const v = c[idx];
     if (v === undefined) throw new CelError(`index out of range: ${String(i)}`);
     return v;

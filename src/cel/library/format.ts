@@ -134,8 +134,11 @@ function bytesHex(b: Uint8Array): string {
   return out;
 }
 
+/** Deepest list/map nesting %s prints; context data is untrusted and may nest deeper than the stack allows. */
+const MAX_FORMAT_DEPTH = 1000;
+
 /** %s: any CEL value except optionals, lists and maps recursively; map entries sorted by their printed key. */
-function formatValue(v: unknown): string {
+function formatValue(v: unknown, depth = 0): string {
   switch (typeof v) {
     case 'string':
       return v;
@@ -146,9 +149,12 @@ function formatValue(v: unknown): string {
       return nonFinite(v) ?? shortestFixed(v);
     case 'object':
       if (v === null) return 'null';
-      if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
+      if ((Array.isArray(v) || v instanceof CelMap || isPlainObject(v)) && depth >= MAX_FORMAT_DEPTH) {
+        throw new CelError(`error during formatting: the value nests more than ${MAX_FORMAT_DEPTH} lists or maps deep`);
+      }
+      if (Array.isArray(v)) return `[${v.map((x) => formatValue(x, depth + 1)).join(', ')}]`;
       if (v instanceof CelMap || isPlainObject(v)) {
-        const entries = mapEntries(v).map(([k, x]) => [formatValue(k), formatValue(x)] as const);
+        const entries = mapEntries(v).map(([k, x]) => [formatValue(k, depth + 1), formatValue(x, depth + 1)] as const);
         entries.sort((a, b) => compareStrings(a[0], b[0]));
         return `{${entries.map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
       }

@@ -23,7 +23,7 @@ export function toInt(v: unknown): bigint {
     case 'bigint':
       return v;
     case 'number':
-      if (!Number.isFinite(v) || v >= TWO_63 || v <= -TWO_63) throw new CelError(`int(${v}): out of the int64 range`);
+      if (!Number.isFinite(v) || v >= TWO_63 || v <= -TWO_63) throw new CelError(`int(${formatDouble(v)}): out of the int64 range`);
       return BigInt(Math.trunc(v));
     case 'string': {
       if (!/^[+-]?\d+$/.test(v)) throw new CelError(`int('${v}'): not an integer`);
@@ -48,7 +48,8 @@ export function toUint(v: unknown): CelUint {
       if (v < 0n) throw new CelError(`uint(${v}): negative values are out of the uint64 range`);
       return new CelUint(v);
     case 'number':
-      if (!Number.isFinite(v) || v >= TWO_64 || v <= -1) throw new CelError(`uint(${v}): out of the uint64 range`);
+      // Any negative double is out of range, -0.5 included (as in cel-go); -0.0 is 0.
+      if (!Number.isFinite(v) || v >= TWO_64 || v < 0) throw new CelError(`uint(${formatDouble(v)}): out of the uint64 range`);
       return new CelUint(BigInt(Math.trunc(v)));
     case 'string': {
       if (!/^\+?\d+$/.test(v)) throw new CelError(`uint('${v}'): not an unsigned integer`);

@@ -15,6 +15,22 @@ import {
 
 export function celEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return scalarEquals(a, b);
+  // Containers are compared with an explicit work list rather than recursion:
+  // context data is untrusted, and a list nested 100,000 deep (JSON.parse builds
+  // one happily) must compare like any other value, not overflow the stack.
+  const work: unknown[] = [];
+  if (!shallowEquals(a, b, work)) return false;
+  while (work.length > 0) {
+    const y = work.pop();
+    const x = work.pop();
+    if (x !== y && !shallowEquals(x, y, work)) return false;
+  }
+  return true;
+}
+
+/** Equality when at least one side is not an object (CelUint is the one object that equals a primitive). */
+function scalarEquals(a: unknown, b: unknown): boolean {
   switch (typeof a) {
     case 'number':
       // JS == between number and bigint compares mathematical values exactly.
@@ -30,7 +46,7 @@ export function celEquals(a: unknown, b: unknown): boolean {
         if (typeof b === 'bigint') return a.value === b;
         if (typeof b === 'number') return numEqualsInt(b, a.value);
       }
-      return a !== null && b !== null && typeof b === 'object' && objectEquals(a, b);
+      return false;
     default:
       return false;
   }
@@ -41,16 +57,19 @@ function numEqualsInt(a: number, b: bigint): boolean {
   return a === Number(b);
 }
 
-function objectEquals(a: object, b: object): boolean {
+/**
+ * Compares a and b one level deep: false when they differ there; otherwise true,
+ * with the pairs of elements (or map values, or optional contents) still to
+ * compare pushed onto `work`, two entries per pair.
+ */
+function shallowEquals(a: unknown, b: unknown, work: unknown[]): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return scalarEquals(a, b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!celEquals(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) work.push(a[i], b[i]);
     return true;
   }
-  if (a instanceof CelUint) {
-    if (b instanceof CelUint) return a.value === b.value;
-    return false;
-  }
+  if (a instanceof CelUint) return b instanceof CelUint && a.value === b.value;
   if (a instanceof Uint8Array) {
     if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -62,9 +81,18 @@ function objectEquals(a: object, b: object): boolean {
   if (a instanceof CelOptional) {
     if (!(b instanceof CelOptional)) return false;
     if (a.value === undefined || b.value === undefined) return a.value === b.value;
-    return celEquals(a.value, b.value);
+    work.push(a.value, b.value);
+    return true;
   }
-  if (isMapLike(a) && isMapLike(b)) return mapEquals(a, b);
+  if (isMapLike(a) && isMapLike(b)) {
+    if (mapSize(a) !== mapSize(b)) return false;
+    for (const [k, v] of mapEntries(a)) {
+      const w = mapGet(b, k);
+      if (w === undefined) return false;
+      work.push(v, w);
+    }
+    return true;
+  }
   return false;
 }
 
@@ -96,13 +124,4 @@ export function mapSize(m: MapLike): number {
 export function mapGet(m: MapLike, key: unknown): unknown {
   if (m instanceof CelMap) return m.get(key);
   return typeof key === 'string' ? ownValue(m, key) : undefined;
-}
-
-function mapEquals(a: MapLike, b: MapLike): boolean {
-  if (mapSize(a) !== mapSize(b)) return false;
-  for (const [k, v] of mapEntries(a)) {
-    const w = mapGet(b, k);
-    if (w === undefined || !celEquals(v, w)) return false;
-  }
-  return true;
 }

@@ -60,6 +60,8 @@ export function parseTimestamp(s: string): CelTimestamp {
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59) {
     throw new CelError(`invalid date or time in timestamp '${s}'`);
   }
+  // RFC 3339 offsets are at most 23:59 (without this check '+99:99' shifted the time by four days).
+  if (sign && (+oh! > 23 || +om! > 59)) throw new CelError(`invalid UTC offset in timestamp '${s}': use -23:59 to +23:59`);
   let seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
   if (sign) {
     const off = (+oh! * 60 + +om!) * 60;
@@ -227,6 +229,7 @@ const FIXED_OFFSET = /^([+-]?)(\d{2}):(\d{2})$/;
 function offsetSeconds(tz: string, seconds: number): number {
   const fixed = FIXED_OFFSET.exec(tz);
   if (fixed) {
+    if (+fixed[2]! > 23 || +fixed[3]! > 59) throw new CelError(`invalid UTC offset '${tz}': use -23:59 to +23:59, or an IANA name such as Europe/Paris`);
     const off = (+fixed[2]! * 60 + +fixed[3]!) * 60;
     return fixed[1] === '-' ? -off : off;
   }
