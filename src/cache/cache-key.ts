@@ -27,6 +27,8 @@ const UNCACHEABLE = Symbol('uncacheable');
 const OBJ = Symbol('object');
 const ARR = Symbol('list');
 const ENC = Symbol('encoded');
+const PRESENT = Symbol('present');
+const ABSENT = Symbol('absent-field');
 const KIND: Readonly<Record<string, symbol>> = {
   undefined: Symbol('absent'),
   string: Symbol('string'),
@@ -178,12 +180,13 @@ function ownField(o: Record<string, unknown>, k: string): unknown {
 interface Trie {
   value: boolean;
   size: boolean;
+  presence: boolean;
   readonly fields: Map<string, Trie>;
   star?: Trie;
 }
 
 function newTrie(): Trie {
-  return { value: false, size: false, fields: new Map() };
+  return { value: false, size: false, presence: false, fields: new Map() };
 }
 
 function buildTrie(reads: readonly ReadSpec[]): Trie {
@@ -202,7 +205,8 @@ function buildTrie(reads: readonly ReadSpec[]): Trie {
       }
     }
     if (r.mode === 'value') n.value = true;
-    else n.size = true;
+    else if (r.mode === 'size') n.size = true;
+    else n.presence = true;
   }
   return root;
 }
@@ -231,9 +235,14 @@ export function buildKeyReader(reads: readonly ReadSpec[]): KeyReader {
       // Strings and numbers inline (the common leaves); everything else through V.
       emit(`if (typeof ${v} === 'string') { L.push(${v}); h = Math.imul(h ^ (${v}.length * 31 + (${v}.length ? ${v}.charCodeAt(0) * 131 + ${v}.charCodeAt(${v}.length - 1) : 7)), 16777619); }`, depth);
       emit(`else if (typeof ${v} === 'number') { L.push(${v}); h = Math.imul(h ^ ((${v} * 1000003) | 0), 16777619); }`, depth);
+      // Lists of strings (roles, permissions) inline too; other elements go through V.
+      const e = `e${++vars}`;
+      emit(`else if (Array.isArray(${v})) { L.push(ARR, ${v}.length); h = Math.imul(h ^ (HARR + ${v}.length), 16777619);`, depth);
+      emit(`  for (let i = 0; i < ${v}.length; i++) { const ${e} = ${v}[i]; if (typeof ${e} === 'string') { L.push(${e}); h = Math.imul(h ^ (${e}.length * 31 + (${e}.length ? ${e}.charCodeAt(0) * 131 + ${e}.charCodeAt(${e}.length - 1) : 7)), 16777619); } else h = V(L, ${e}, h); } }`, depth);
       emit(`else h = V(L, ${v}, h);`, depth);
       return;
     }
+    if (n.presence) emit(`if (${v} === undefined) { L.push(ABSENT); h = Math.imul(h ^ 0x2545f491, 16777619); } else { L.push(PRESENT); h = Math.imul(h ^ 0x5851f42d, 16777619); }`, depth);
     if (n.size) emit(`h = Z(L, ${v}, h);`, depth);
     if (n.fields.size === 0 && !n.star) return;
     emit(`if (${v} !== null && typeof ${v} === 'object' && ${v}.constructor === Object) {`, depth);
@@ -280,8 +289,8 @@ export function buildKeyReader(reads: readonly ReadSpec[]): KeyReader {
     '  }',
     '};',
   ].join('\n');
-  const params = ['V', 'Z', 'N', 'O', 'OBJ', 'ARR', 'HOBJ', 'HARR', 'UNCACHEABLE', ...names.map((_, i) => `k${i}`)];
-  return instantiate<KeyReader>(params, body, [pushValue, pushSize, pushNonObject, ownField, OBJ, ARR, MARKER_HASH.get(OBJ), MARKER_HASH.get(ARR), UNCACHEABLE, ...names]);
+  const params = ['V', 'Z', 'N', 'O', 'OBJ', 'ARR', 'HOBJ', 'HARR', 'PRESENT', 'ABSENT', 'UNCACHEABLE', ...names.map((_, i) => `k${i}`)];
+  return instantiate<KeyReader>(params, body, [pushValue, pushSize, pushNonObject, ownField, OBJ, ARR, MARKER_HASH.get(OBJ), MARKER_HASH.get(ARR), PRESENT, ABSENT, UNCACHEABLE, ...names]);
 }
 
 /** Leaf-by-leaf equality, as Object.is: NaN matches NaN, -0 does not match 0. */

@@ -57,7 +57,8 @@ export function buildProgram(): Command {
     .option('-i, --input <dir>', 'directory of context JSON files (default: the bundled benchmark contexts)')
     .addOption(new Option('--seconds <n>', 'time per measurement').default('2'))
     .option('--json', 'print results as JSON')
-    .action(async (o: { policies?: string; input?: string; seconds: string; json?: boolean }) => {
+    .addOption(new Option('--scenario <name>', 'run one scenario in this process (used internally)').hideHelp())
+    .action(async (o: { policies?: string; input?: string; seconds: string; json?: boolean; scenario?: string }) => {
       process.exitCode = await benchCommand(o);
     });
 

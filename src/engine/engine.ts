@@ -256,7 +256,7 @@ export class PolicyEngine {
     if (active.key && !options.trace) {
       hash = active.key(context, leaves);
       if (hash !== undefined) {
-        const hit = this.cache!.get(hash, leaves);
+        const hit = this.cache!.get(hash, leaves, t0);
         if (hit) return this.stamp(hit, set, true, t0, warnings, undefined);
       }
     }
@@ -268,7 +268,7 @@ export class PolicyEngine {
       this.depth--;
     }
     // Cached decisions are shared by every caller that hits them: freeze them so no caller can change another's.
-    if (hash !== undefined) this.cache!.set(hash, leaves, deepFreeze(core));
+    if (hash !== undefined) this.cache!.set(hash, leaves, deepFreeze(core), t0);
     let trace;
     if (options.trace) {
       active.traced ??= compilePolicySet(active.documents, { functions: this.functions, traced: true, cache: this.compiled }).set;

@@ -7,8 +7,10 @@
 //
 // A read is a path from a top-level variable, possibly through list
 // elements (`*`), with a mode:
-//   value — the whole value matters;
-//   size  — only its size matters (`size(request.messages)`).
+//   value    — the whole value matters;
+//   size     — only its size matters (`size(request.messages)`);
+//   presence — only whether it is there (`has(metadata.trace_id)`: a trace id
+//              that differs on every request must not make every request a miss).
 // `request.tools.exists(t, t.type == 'x')` reads `request.tools.*.type`: the
 // list's length and each element's `type`, not the whole tool objects.
 
@@ -19,7 +21,7 @@ import type { Reference } from '../cel/checker.js';
 export interface ReadSpec {
   /** Field names, or `*` for every element of a list. */
   readonly path: readonly string[];
-  readonly mode: 'value' | 'size';
+  readonly mode: 'value' | 'size' | 'presence';
 }
 
 /** Kept for callers that only need the paths. */
@@ -68,6 +70,14 @@ export function collectReads(e: Expr, refs: ReadonlyMap<number, Reference>, lets
       const p = pathOf(x.target ?? x.args[0]!);
       if (p) {
         out.push({ path: p, mode: 'size' });
+        return;
+      }
+    }
+    // `has(path.f)`: whether f is present (the parent's kind too, which the reader records on the way).
+    if (x.kind === 'select' && x.testOnly) {
+      const parent = pathOf(x.operand);
+      if (parent) {
+        out.push({ path: [...parent, x.field], mode: 'presence' });
         return;
       }
     }
@@ -155,7 +165,7 @@ function varOnlySelected(v: string, body: Expr): boolean {
 function covers(a: ReadSpec, b: ReadSpec): boolean {
   if (a.path.length > b.path.length) return false;
   if (!a.path.every((s, i) => s === b.path[i])) return false;
-  if (a.path.length === b.path.length) return a.mode === 'value' || b.mode === 'size';
+  if (a.path.length === b.path.length) return a.mode === 'value' || a.mode === b.mode;
   // A whole value covers anything below it; a size covers nothing below.
   return a.mode === 'value';
 }

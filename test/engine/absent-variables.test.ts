@@ -48,3 +48,20 @@ describe('absent top-level variables', () => {
     expect(lenient.program('has(team.budget)').eval({})).toBe(false);
   });
 });
+
+describe('presence reads', () => {
+  it('has(metadata.trace_id) keys on presence only: different trace ids share a cache entry', async () => {
+    const engine = await engineOf(
+      [policy('tracing', { rules: [{ id: 'missing-trace', when: '!has(metadata.trace_id)', decision: 'warn' }] })],
+      { cache: true },
+    );
+    const a = await engine.evaluate({ metadata: { trace_id: 'a1' } });
+    const b = await engine.evaluate({ metadata: { trace_id: 'b2' } });
+    const c = await engine.evaluate({ metadata: {} });
+    expect([a.cached, b.cached, c.cached]).toEqual([false, true, false]);
+    expect([a.decision, b.decision, c.decision]).toEqual(['allow', 'allow', 'warn']);
+    // Presence of an own key holding null still counts as present; a non-object parent is its own case.
+    expect((await engine.evaluate({ metadata: { trace_id: null } })).decision).toBe('allow');
+    expect((await engine.evaluate({ metadata: 'x' })).errors).toHaveLength(1);
+  });
+});

@@ -22,7 +22,7 @@ describe('collectReads', () => {
   it('reads whole values of plain paths', () => {
     expect(reads("request.model == 'gpt-4o' && user.budget.spent > 1.0")).toEqual(['request.model:value', 'user.budget.spent:value']);
     expect(reads("'admin' in user.roles")).toEqual(['user.roles:value']);
-    expect(reads('has(request.tools)')).toEqual(['request.tools:value']);
+    expect(reads('has(request.tools)')).toEqual(['request.tools:presence']);
   });
 
   it('reads only the size for size()', () => {
@@ -35,7 +35,7 @@ describe('collectReads', () => {
 
   it('reads `list.*.f` for list.exists(t, t.f == x), plus the list size', () => {
     expect(reads("request.tools.exists(t, t.type == 'code')")).toEqual(['request.tools.*.type:value', 'request.tools:size']);
-    expect(reads('request.tools.all(t, has(t.name))')).toEqual(['request.tools.*.name:value', 'request.tools:size']);
+    expect(reads('request.tools.all(t, has(t.name))')).toEqual(['request.tools.*.name:presence', 'request.tools:size']);
     expect(reads("request.messages.exists_one(m, m.role == 'system')")).toEqual(['request.messages.*.role:value', 'request.messages:size']);
     expect(reads('request.messages.map(m, m.tokens).size() > 0')).toEqual(['request.messages.*.tokens:value', 'request.messages:size']);
     expect(reads('request.messages.all(m, size(m.content) < 100)')).toEqual(['request.messages.*.content:size', 'request.messages:size']);
