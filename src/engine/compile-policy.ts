@@ -7,7 +7,7 @@ import { SlotAllocator } from '../cel/compiler/compile.js';
 import type { Evaluator } from '../cel/compiler/dispatch.js';
 import { CelCompileError } from '../cel/errors.js';
 import { typeToString, type Type } from '../cel/types.js';
-import type { DecisionKind, Diagnostic, PolicyDoc, RuleDoc, Severity, SourcePos, SourceText } from '../policy/types.js';
+import type { BudgetPeriod, DecisionKind, Diagnostic, PolicyDoc, RuleDoc, Severity, SourcePos, SourceText } from '../policy/types.js';
 import { type ReadSpec, collectReads } from './read-paths.js';
 import { TemplateSyntaxError, parseTemplate } from './template.js';
 
@@ -42,7 +42,29 @@ export interface CompiledRule {
   readonly suggest: readonly (readonly [string, CompiledTemplate])[];
   readonly modify: readonly CompiledModify[];
   readonly retryAfterMs?: number;
+  readonly limit?: CompiledLimit;
+  readonly budget?: CompiledBudget;
   readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface CompiledLimit {
+  readonly key: CompiledExpr;
+  /** Absent: each request counts 1. */
+  readonly cost?: CompiledExpr;
+  readonly max: CompiledExpr;
+  readonly windowMs: number;
+}
+
+export interface CompiledBudget {
+  readonly key: CompiledExpr;
+  readonly limit: CompiledExpr;
+  readonly period: BudgetPeriod;
+  readonly unit: 'usd' | 'tokens';
+  readonly amount?: CompiledExpr;
+  readonly usage?: { readonly model: CompiledExpr; readonly inputTokens: CompiledExpr; readonly outputTokens: CompiledExpr };
+  readonly warnAt?: number;
+  readonly onExceed: 'deny' | 'clamp';
+  readonly reservationTtlMs: number;
 }
 
 export interface CompiledPolicy {
@@ -61,6 +83,8 @@ export interface CompiledPolicy {
   readonly reads: readonly ReadSpec[];
   /** False when an expression is time-dependent (now()): decisions cannot be cached. */
   readonly deterministic: boolean;
+  /** True when a rule has a limit or budget: decisions depend on stored state. */
+  readonly stateful: boolean;
   /** Slots of this policy's activation: lets, locals. */
   readonly slotCount: number;
   /** Slots to reset before each evaluation (lazily computed let bindings). */
@@ -194,6 +218,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
       labels: doc.metadata.labels,
       reads,
       deterministic,
+      stateful: rules.some((r) => r.limit !== undefined || r.budget !== undefined),
       slotCount: slots.count,
       lazySlots: slots.lazy,
     },
@@ -245,8 +270,46 @@ function compileRule(
         break;
     }
   });
+  let limit: CompiledLimit | undefined;
+  if (r.limit) {
+    const key = compileExpr(r.limit.key, where('limit.key'), false);
+    const cost = r.limit.cost ? compileExpr(r.limit.cost, where('limit.cost'), false) : undefined;
+    const max = compileExpr(r.limit.max, where(r.limit.cost ? 'limit.max' : 'limit.requests'), false);
+    if (!key || !max || (r.limit.cost && !cost)) ok = false;
+    else limit = { key, ...(cost ? { cost } : {}), max, windowMs: r.limit.windowMs };
+  }
+  let budget: CompiledBudget | undefined;
+  if (r.budget) {
+    const b = r.budget;
+    const key = compileExpr(b.key, where('budget.key'), false);
+    const lim = compileExpr(b.limit, where('budget.limit'), false);
+    const amount = b.amount ? compileExpr(b.amount, where('budget.amount'), false) : undefined;
+    const usage = b.usage
+      ? {
+          model: compileExpr(b.usage.model, where('budget.usage.model'), false),
+          inputTokens: compileExpr(b.usage.inputTokens, where('budget.usage.input_tokens'), false),
+          outputTokens: compileExpr(b.usage.outputTokens, where('budget.usage.output_tokens'), false),
+        }
+      : undefined;
+    if (!key || !lim || (b.amount && !amount) || (usage && (!usage.model || !usage.inputTokens || !usage.outputTokens))) ok = false;
+    else {
+      budget = {
+        key,
+        limit: lim,
+        period: b.period,
+        unit: b.unit,
+        ...(amount ? { amount } : {}),
+        ...(usage ? { usage: usage as CompiledBudget['usage'] } : {}),
+        ...(b.warnAt !== undefined ? { warnAt: b.warnAt } : {}),
+        onExceed: b.onExceed,
+        reservationTtlMs: b.reservationTtlMs,
+      };
+    }
+  }
   if (!ok) return undefined;
   return {
+    ...(limit ? { limit } : {}),
+    ...(budget ? { budget } : {}),
     id: r.id,
     pos: r.pos,
     description: r.description,

@@ -10,16 +10,41 @@ import { checkTimestamp, parseTimestamp } from '../cel/runtime/time.js';
 import type { CelTimestamp } from '../cel/values.js';
 import type { Diagnostic, Document } from '../policy/types.js';
 import type { Decision } from './decision.js';
-import { type DecisionCore, EMPTY_OBLIGATIONS, evaluateSet } from './evaluate.js';
+import { type DecisionCore, EMPTY_OBLIGATIONS, type Evaluation, evaluatePolicies, evaluateSet, finish, preliminaryDecision } from './evaluate.js';
+import { type PendingLimit, type Pricing, applyLimitOutcomes, applyStoreFailure } from './stateful.js';
+import { MemoryLimitStore } from '../limits/memory-store.js';
+import type { LimitStore, StoreResult } from '../limits/types.js';
+import { toCount, toMicros } from '../limits/units.js';
 import { type PolicySource, loadAndCompile } from './load-set.js';
 import { CompilationCache, type CompiledPolicySet, compilePolicySet } from './policy-set.js';
-import { traceSet } from './trace.js';
+import { type LimitNotes, traceSet } from './trace.js';
 
 export interface EvaluateOptions {
   /** Include a trace explaining every rule (slower; bypasses the cache). */
   readonly trace?: boolean;
   /** The time now() returns (Date, RFC 3339 string or epoch ms); default: the real clock. */
   readonly now?: Date | string | number;
+  /** Check limits and budgets without counting or reserving anything. */
+  readonly dryRun?: boolean;
+}
+
+/** What the caller reports about a request it made, to settle the budgets its decision reserved. */
+export interface Usage {
+  readonly input_tokens?: number;
+  readonly output_tokens?: number;
+  /** Dollars; when absent, budgets in dollars price the tokens with the pricing table. */
+  readonly cost?: number;
+}
+
+export interface UsageResult {
+  /** False when the store does not know the decision: nothing reserved, already settled, or forgotten. */
+  readonly found: boolean;
+  readonly settled: number;
+}
+
+export interface LimitOptions {
+  /** When the limit store cannot be reached: `closed` (default) refuses, `open` skips the limits. */
+  readonly failMode?: 'open' | 'closed';
 }
 
 export interface DecisionCacheConfig {
@@ -84,6 +109,9 @@ export class PolicyEngineBuilder {
   private decisionCache: DecisionCacheConfig = { enabled: true, capacity: 10_000, ttlSeconds: 300, evictionPolicy: 'lru' };
   private compilationCache: CompilationCacheConfig = { enabled: true, capacity: 100 };
   private readonly functions: FunctionDecl[] = [];
+  private limitStore: LimitStore | undefined;
+  private failMode: 'open' | 'closed' = 'closed';
+  private pricing: Pricing | undefined;
 
   /** A policy file (YAML or JSON; several documents per file allowed). */
   withPolicyFile(path: string): this {
@@ -131,10 +159,33 @@ export class PolicyEngineBuilder {
     return this;
   }
 
+  /**
+   * Where limits and budgets keep their counts: the default is an in-memory
+   * store for this process; share a Redis store between replicas.
+   */
+  withLimitStore(store: LimitStore, options: LimitOptions = {}): this {
+    this.limitStore = store;
+    if (options.failMode !== undefined) {
+      if (options.failMode !== 'open' && options.failMode !== 'closed') throw new RangeError(`failMode must be open or closed, got ${String(options.failMode)}`);
+      this.failMode = options.failMode;
+    }
+    return this;
+  }
+
+  /** The prices budgets in dollars use (default: the pricing table shipped with the package). */
+  withPricing(pricing: Pricing): this {
+    this.pricing = pricing;
+    return this;
+  }
+
   /** Loads and compiles the policies; rejects with PolicyLoadError listing every problem. */
   async build(): Promise<PolicyEngine> {
     if (this.sources.length === 0) throw new Error('no policies: call withPolicyFile(), withPolicyDir() or withPolicyText() before build()');
-    const engine = new PolicyEngine([...this.sources], this.decisionCache, this.compilationCache, [...this.functions]);
+    const engine = new PolicyEngine([...this.sources], this.decisionCache, this.compilationCache, [...this.functions], {
+      store: this.limitStore ?? new MemoryLimitStore(),
+      failMode: this.failMode,
+      pricing: this.pricing,
+    });
     const r = await engine.reload();
     if (!r.ok) throw new PolicyLoadError(r.diagnostics);
     return engine;
@@ -159,6 +210,7 @@ export class PolicyEngine {
   private readonly leaves: unknown[] = [];
   /** Evaluations in progress on this engine (more than one only when a custom function re-enters). */
   private depth = 0;
+  private readonly limitStats = { checks: 0, refusals: 0, storeErrors: 0, settlements: 0 };
 
   /** Use PolicyEngine.builder(). */
   constructor(
@@ -166,6 +218,7 @@ export class PolicyEngine {
     private readonly cacheConfig: DecisionCacheConfig,
     compilationConfig: CompilationCacheConfig,
     private readonly functions: readonly FunctionDecl[],
+    private readonly limits: { readonly store: LimitStore; readonly failMode: 'open' | 'closed'; readonly pricing: Pricing | undefined },
   ) {
     if (cacheConfig.enabled && cacheConfig.capacity > 0) {
       this.cache = new DecisionCache({ capacity: cacheConfig.capacity, ttlSeconds: cacheConfig.ttlSeconds, evictionPolicy: cacheConfig.evictionPolicy });
@@ -212,7 +265,8 @@ export class PolicyEngine {
       this.reloadFailures++;
       return { ok: false, revision: this.active?.set.revision ?? '', diagnostics: r.diagnostics };
     }
-    const key = this.cache && r.set.deterministic ? buildKeyReader(r.set.reads) : undefined;
+    // Decisions that depend on the clock or on stored limits are never cached.
+    const key = this.cache && r.set.deterministic && !r.set.stateful ? buildKeyReader(r.set.reads) : undefined;
     // A new revision starts a new cache: entries of the old one could never be hit again.
     this.cache?.clear();
     this.active = { set: r.set, documents: r.documents, key };
@@ -225,13 +279,35 @@ export class PolicyEngine {
     return this.active;
   }
 
-  /** Evaluates a context. Async for API stability: later policy features (shared limits) need I/O. */
-  async evaluate(context: Readonly<Record<string, unknown>>, options: EvaluateOptions = {}): Promise<Decision> {
-    return this.evaluateSync(context, options);
+  /**
+   * Evaluates a context. Policies with limits or budgets consult the limit
+   * store, which for Redis means I/O; everything else completes at once.
+   */
+  async evaluate(context: Readonly<Record<string, unknown>>, options: EvaluateOptions = NO_OPTIONS): Promise<Decision> {
+    const start = this.begin(context, options);
+    if ('decision' in start) return start.decision;
+    if (!start.active.set.stateful) return this.pure(start, context, options);
+    const ev = this.phaseOne(start, context);
+    const waiting = this.runLimits(ev, start, options);
+    if (waiting) await waiting;
+    return this.afterLimits(ev, start, context, options);
   }
 
-  /** Evaluates synchronously: for policy sets that need no I/O (no shared-state limits). */
+  /** Evaluates synchronously; with limits or budgets, only when the limit store is in memory. */
   evaluateSync(context: Readonly<Record<string, unknown>>, options: EvaluateOptions = NO_OPTIONS): Decision {
+    const start = this.begin(context, options);
+    if ('decision' in start) return start.decision;
+    if (!start.active.set.stateful) return this.pure(start, context, options);
+    if (!this.limits.store.synchronous) {
+      throw new Error(`these policies have limits or budgets kept in the ${this.limits.store.name} limit store, which needs I/O: use evaluate()`);
+    }
+    const ev = this.phaseOne(start, context);
+    this.runLimits(ev, start, options);
+    return this.afterLimits(ev, start, context, options);
+  }
+
+  /** Validates the call and the context; a schema denial ends the evaluation here. */
+  private begin(context: Readonly<Record<string, unknown>>, options: EvaluateOptions): Start | { decision: Decision } {
     const t0 = performance.now();
     const active = this.active ?? this.current();
     const set = active.set;
@@ -244,11 +320,18 @@ export class PolicyEngine {
     if (schema && set.settings.schemaViolation !== 'ignore') {
       const problems = schema.validate(context);
       if (problems.length) {
-        if (set.settings.schemaViolation === 'deny') return this.stamp(schemaDenial(problems), set, false, t0, [], undefined);
+        if (set.settings.schemaViolation === 'deny') return { decision: this.stamp(schemaDenial(problems), set, false, t0, [], undefined) };
         warnings = problems;
       }
     }
     const now = options.now === undefined ? undefined : toTimestamp(options.now);
+    return { t0, decisionId: nextDecisionId(), active, warnings, now };
+  }
+
+  /** Policy sets without limits: the decision cache, then evaluation. */
+  private pure(start: Start, context: Readonly<Record<string, unknown>>, options: EvaluateOptions): Decision {
+    const { t0, active, warnings, now } = start;
+    const set = active.set;
     let hash: number | undefined;
     // A custom function may evaluate through this engine while an evaluation is running:
     // the nested one gets its own key buffer so it cannot overwrite the outer key.
@@ -257,7 +340,7 @@ export class PolicyEngine {
       hash = active.key(context, leaves);
       if (hash !== undefined) {
         const hit = this.cache!.get(hash, leaves, t0);
-        if (hit) return this.stamp(hit, set, true, t0, warnings, undefined);
+        if (hit) return this.stamp(hit, set, true, t0, warnings, undefined, start.decisionId);
       }
     }
     let core: DecisionCore;
@@ -269,15 +352,112 @@ export class PolicyEngine {
     }
     // Cached decisions are shared by every caller that hits them: freeze them so no caller can change another's.
     if (hash !== undefined) this.cache!.set(hash, leaves, deepFreeze(core), t0);
-    let trace;
-    if (options.trace) {
-      active.traced ??= compilePolicySet(active.documents, { functions: this.functions, traced: true, cache: this.compiled }).set;
-      if (active.traced) trace = traceSet(active.traced, context, now);
-    }
-    return this.stamp(core, set, false, t0, warnings, trace);
+    return this.stamp(core, set, false, t0, warnings, options.trace ? this.trace(active, context, now, undefined) : undefined, start.decisionId);
   }
 
-  private stamp(core: DecisionCore, set: CompiledPolicySet, cached: boolean, t0: number, warnings: readonly string[], trace: Decision['trace']): Decision {
+  private phaseOne(start: Start, context: Readonly<Record<string, unknown>>): Evaluation {
+    this.depth++;
+    try {
+      return evaluatePolicies(start.active.set, context, start.now, this.limits.pricing);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * Asks the store about every pending limit in one call (enforced ones
+   * consume, unless the request is already refused or this is a dry run;
+   * shadow ones never do). Returns a promise only for asynchronous stores.
+   */
+  private runLimits(ev: Evaluation, start: Start, options: EvaluateOptions): Promise<void> | undefined {
+    if (ev.pending.length === 0) return undefined;
+    const store = this.limits.store;
+    const nowMs = nowMsOf(ev, start.now);
+    const enforced = ev.pending.filter((p) => p.rule.mode === 'enforce');
+    const shadow = ev.pending.filter((p) => p.rule.mode === 'shadow');
+    const pre = preliminaryDecision(ev);
+    const refused = pre === 'deny' || pre === 'throttle';
+    if (refused) for (const p of enforced) p.note = `not checked: the request is already refused (${pre}), so nothing is counted`;
+    const calls: { pending: PendingLimit[]; dryRun: boolean; id: string }[] = [];
+    if (enforced.length && !refused) calls.push({ pending: enforced, dryRun: options.dryRun === true, id: start.decisionId });
+    if (shadow.length) calls.push({ pending: shadow, dryRun: true, id: `${start.decisionId}:shadow` });
+    const waits: Promise<void>[] = [];
+    for (const c of calls) {
+      this.limitStats.checks++;
+      const apply = (result: StoreResult): void => {
+        if (!result.admitted && !c.dryRun) this.limitStats.refusals++;
+        applyLimitOutcomes(ev, c.pending, result, c.dryRun);
+      };
+      const fail = (e: unknown): void => {
+        this.limitStats.storeErrors++;
+        applyStoreFailure(ev, c.pending, e, this.limits.failMode === 'open', store.name);
+      };
+      try {
+        const r = store.check(c.id, c.pending.map((p) => p.check), nowMs, c.dryRun, c.pending.map((p) => p.meta));
+        if (r instanceof Promise) waits.push(r.then(apply, fail));
+        else apply(r);
+      } catch (e) {
+        fail(e);
+      }
+    }
+    return waits.length ? Promise.all(waits).then(() => undefined) : undefined;
+  }
+
+  private afterLimits(ev: Evaluation, start: Start, context: Readonly<Record<string, unknown>>, options: EvaluateOptions): Decision {
+    const core = finish(ev);
+    const notes = new Map(ev.pending.map((p) => [`${p.policy.name}/${p.rule.id}`, { matched: p.match !== undefined, note: p.note ?? '' }]));
+    const trace = options.trace ? this.trace(start.active, context, start.now, notes) : undefined;
+    return this.stamp(core, start.active.set, false, start.t0, start.warnings, trace, start.decisionId);
+  }
+
+  private trace(active: Active, context: Readonly<Record<string, unknown>>, now: CelTimestamp | undefined, notes: LimitNotes | undefined): Decision['trace'] {
+    active.traced ??= compilePolicySet(active.documents, { functions: this.functions, traced: true, cache: this.compiled }).set;
+    return active.traced ? traceSet(active.traced, context, now, notes) : undefined;
+  }
+
+  /**
+   * Settles the budgets a decision reserved with what the request actually
+   * used. Budgets in dollars take `cost`, or price the tokens with the
+   * pricing table; budgets in tokens take input_tokens + output_tokens.
+   */
+  async reportUsage(decisionId: string, usage: Usage): Promise<UsageResult> {
+    if (typeof decisionId !== 'string' || decisionId === '') throw new TypeError('reportUsage: decisionId must be the decision_id of a decision');
+    for (const k of ['input_tokens', 'output_tokens', 'cost'] as const) {
+      const v = usage[k];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new RangeError(`reportUsage: ${k} must be a non-negative number, got ${String(v)}`);
+    }
+    const store = this.limits.store;
+    const refs = await store.reservations(decisionId);
+    if (refs.length === 0) return { found: false, settled: 0 };
+    const actual = new Map<number, number>();
+    for (const ref of refs) actual.set(ref.index, this.actualUse(ref.meta, usage));
+    const r = await store.settle(decisionId, actual, Date.now());
+    this.limitStats.settlements += r.settled;
+    return { found: r.found, settled: r.settled };
+  }
+
+  /** The reported usage in a reservation's unit (whole units). */
+  private actualUse(meta: string, usage: Usage): number {
+    const m = JSON.parse(meta || '{}') as { u?: string; m?: string };
+    const tokens = (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0);
+    if (m.u === 'tokens') {
+      if (usage.input_tokens === undefined && usage.output_tokens === undefined) throw new RangeError('reportUsage: this budget counts tokens: report input_tokens and output_tokens');
+      return toCount(tokens);
+    }
+    if (usage.cost !== undefined) return toMicros(usage.cost);
+    if (m.m && this.limits.pricing && (usage.input_tokens !== undefined || usage.output_tokens !== undefined)) {
+      const dollars = this.limits.pricing.cost(m.m, usage.input_tokens ?? 0, usage.output_tokens ?? 0);
+      if (dollars !== undefined) return toMicros(dollars);
+    }
+    throw new RangeError('reportUsage: this budget counts dollars: report cost, or input_tokens and output_tokens of a model in the pricing table');
+  }
+
+  /** Releases the limit store (closing a Redis connection). */
+  async close(): Promise<void> {
+    await this.limits.store.close();
+  }
+
+  private stamp(core: DecisionCore, set: CompiledPolicySet, cached: boolean, t0: number, warnings: readonly string[], trace: Decision['trace'], decisionId?: string): Decision {
     // One shape for every decision (trace last, when present) keeps callers' property reads monomorphic.
     const d: { -readonly [K in keyof Decision]: Decision[K] } = {
       decision: core.decision,
@@ -290,7 +470,7 @@ export class PolicyEngine {
       revision: set.revision,
       cached,
       evaluation_time_us: Math.round((performance.now() - t0) * 100_000) / 100,
-      decision_id: nextDecisionId(),
+      decision_id: decisionId ?? nextDecisionId(),
     };
     if (trace) d.trace = trace;
     return d;
@@ -328,6 +508,21 @@ export class PolicyEngine {
 }
 
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
+interface Start {
+  readonly t0: number;
+  /** Assigned up front: limit reservations are recorded under it. */
+  readonly decisionId: string;
+  readonly active: Active;
+  readonly warnings: readonly string[];
+  readonly now: CelTimestamp | undefined;
+}
+
+/** The evaluation's time in epoch ms: the `now` option, or the clock read once by the activation. */
+function nowMsOf(ev: Evaluation, now: CelTimestamp | undefined): number {
+  const t = now ?? ev.activation.now();
+  return t.seconds * 1000 + Math.floor(t.nanos / 1e6);
+}
 
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {

@@ -2,6 +2,12 @@
 // of every applicable policy, combined most-restrictive-first
 // (deny > throttle > modify > warn > allow). Pure: no I/O, no clock except
 // through now(), no shared state — the same inputs give the same decision.
+//
+// Rules with a limit or a budget depend on stored state. Evaluation then runs
+// in two phases: evaluatePolicies() decides everything that needs no state
+// and turns each applicable limit/budget into a pending check
+// (stateful.ts); the engine asks the limit store about all of them at once
+// and applies the answers (applyLimitOutcomes); finish() combines.
 
 import { Activation, UNSET } from '../cel/activation.js';
 import { CelError } from '../cel/errors.js';
@@ -11,6 +17,7 @@ import type { DecisionKind } from '../policy/types.js';
 import type { CompiledExpr, CompiledPolicy, CompiledRule, CompiledTemplate } from './compile-policy.js';
 import { type Decision, type MatchedRule, type Modification, type Obligations, type RuleError, type Suggestion, isAllowed } from './decision.js';
 import type { CompiledPolicySet } from './policy-set.js';
+import { type PendingLimit, type Pricing, type StatefulEffect, pendingLimit } from './stateful.js';
 
 /** Lower is more restrictive. */
 const RANK: Readonly<Record<DecisionKind, number>> = { deny: 0, throttle: 1, modify: 2, warn: 3, allow: 4 };
@@ -21,9 +28,11 @@ export const EMPTY_OBLIGATIONS: Obligations = Object.freeze({ modifications: Obj
 /** A decision before the engine stamps it with an id, timing, warnings and the cache flag. */
 export type DecisionCore = Pick<Decision, 'decision' | 'allowed' | 'reason' | 'matched' | 'obligations' | 'errors'>;
 
-interface Hit {
+export interface Hit {
   readonly policy: CompiledPolicy;
   readonly rule: CompiledRule;
+  /** For limit/budget rules: what the store's answer decided, instead of the rule's static fields. */
+  readonly stateful?: StatefulEffect;
   /**
    * The policy's let values after its rules ran (one array shared by the
    * policy's hits), when the rule has obligations to render: they are
@@ -63,17 +72,34 @@ export function resetPolicySlots(p: CompiledPolicy, a: Activation): void {
   for (let i = 0; i < lazy.length; i++) a.slots[lazy[i]!] = UNSET;
 }
 
-function errorEntry(p: CompiledPolicy, rule: string | undefined, part: string, e: CompiledExpr | CompiledTemplate, err: CelError, effect: RuleError['effect']): RuleError {
+export function errorEntry(p: CompiledPolicy, rule: string | undefined, part: string, e: CompiledExpr | CompiledTemplate, err: CelError, effect: RuleError['effect']): RuleError {
   const pos = err.position !== undefined ? e.text.at(err.position) : e.text.pos;
   return { policy: p.name, rule, part, message: err.message, pos, effect };
 }
 
+/** The result of the first phase: everything but the rules that wait for the limit store. */
+export interface Evaluation {
+  readonly set: CompiledPolicySet;
+  readonly activation: Activation;
+  /** Prices budgets in dollars; absent when the engine has no pricing table. */
+  readonly pricing?: Pricing;
+  /** Matched rules in evaluation order; pending limits hold their place until the store answers. */
+  readonly slots: (MatchedRule | PendingLimit)[];
+  readonly hits: Hit[];
+  readonly errors: RuleError[];
+  readonly pending: PendingLimit[];
+}
+
 export function evaluateSet(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp): DecisionCore {
+  return finish(evaluatePolicies(set, ctx, now));
+}
+
+export function evaluatePolicies(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp, pricing?: Pricing): Evaluation {
   const a = newActivation(set, ctx, now);
-  let rank = 5;
-  let hits: Hit[] | undefined;
-  let matched: MatchedRule[] | undefined;
-  let errors: RuleError[] | undefined;
+  const slots: (MatchedRule | PendingLimit)[] = [];
+  const hits: Hit[] = [];
+  const errors: RuleError[] = [];
+  const pending: PendingLimit[] = [];
   const policies = set.policies;
 
   for (let pi = 0; pi < policies.length; pi++) {
@@ -82,12 +108,13 @@ export function evaluateSet(set: CompiledPolicySet, ctx: Readonly<Record<string,
     if (p.target) {
       const t = condition(p.target, a);
       if (t.error) {
-        (errors ??= []).push(errorEntry(p, undefined, 'target', p.target, t.error, p.failOpen ? 'policy_skipped' : 'policy_applied'));
+        errors.push(errorEntry(p, undefined, 'target', p.target, t.error, p.failOpen ? 'policy_skipped' : 'policy_applied'));
         if (p.failOpen) continue;
       } else if (!t.value) continue;
     }
     const rules = p.rules;
-    const firstHit = hits ? hits.length : 0;
+    const firstHit = hits.length;
+    const firstPending = pending.length;
     for (let ri = 0; ri < rules.length; ri++) {
       const r = rules[ri]!;
       let failure: CelError | undefined;
@@ -110,49 +137,83 @@ export function evaluateSet(set: CompiledPolicySet, ctx: Readonly<Record<string,
       }
       if (failure) {
         const expr = failedPart === 'when' ? r.when! : r.unless!;
-        (errors ??= []).push(errorEntry(p, r.id, failedPart, expr, failure, p.failOpen ? 'not_matched' : 'matched'));
+        errors.push(errorEntry(p, r.id, failedPart, expr, failure, p.failOpen ? 'not_matched' : 'matched'));
         if (p.failOpen) continue;
       }
-      const reason = r.reason ? renderTemplate(r.reason, a, p, r.id, 'reason', (errors ??= [])) : defaultReason(p, r);
+      // A limit or budget that applies: it matches only if the store says the request does not fit.
+      if ((r.limit || r.budget) && !failure) {
+        const pend = pendingLimit(p, r, a, errors, pricing, now);
+        if (pend) {
+          pending.push(pend);
+          slots.push(pend);
+          continue;
+        }
+        if (p.failOpen) continue;
+        failure = new CelError('the limit could not be computed');
+      }
+      const reason = r.reason ? renderTemplate(r.reason, a, p, r.id, 'reason', errors) : defaultReason(p, r);
       const m: MatchedRule = failure
         ? { policy: p.name, namespace: p.namespace, rule: r.id, decision: r.decision, reason, severity: r.severity, mode: r.mode, error: failure.message }
         : { policy: p.name, namespace: p.namespace, rule: r.id, decision: r.decision, reason, severity: r.severity, mode: r.mode };
-      (matched ??= []).push(m);
-      if (r.mode === 'enforce') {
-        (hits ??= []).push({ policy: p, rule: r });
-        const k = RANK[r.decision];
-        if (k < rank) rank = k;
-      }
+      slots.push(m);
+      if (r.mode === 'enforce') hits.push({ policy: p, rule: r });
     }
-    if (hits && hits.length > firstHit && p.lazySlots.length) saveLets(p, a, hits, firstHit);
+    if (p.lazySlots.length && (hits.length > firstHit || pending.length > firstPending)) saveLets(p, a, hits, firstHit, pending, firstPending);
   }
+  return { set, activation: a, ...(pricing ? { pricing } : {}), slots, hits, errors, pending };
+}
 
-  if (!hits) {
-    const d = set.settings.defaultDecision;
+/** The most restrictive decision among enforced hits (5 when there are none). */
+function rankOf(hits: readonly Hit[]): number {
+  let rank = 5;
+  for (const h of hits) {
+    const k = RANK[h.stateful?.decision ?? h.rule.decision];
+    if (k < rank) rank = k;
+  }
+  return rank;
+}
+
+/** The decision the enforced rules reach without the pending limits (they may only make it stricter). */
+export function preliminaryDecision(ev: Evaluation): DecisionKind | undefined {
+  const rank = rankOf(ev.hits);
+  return rank === 5 ? undefined : BY_RANK[rank];
+}
+
+/** Combines the first phase (and any applied limit outcomes) into a decision. */
+export function finish(ev: Evaluation): DecisionCore {
+  const matched: MatchedRule[] = [];
+  for (const x of ev.slots) {
+    if ('check' in x) {
+      if (x.match) matched.push(x.match);
+    } else matched.push(x);
+  }
+  const hits = ev.hits;
+  const errors = ev.errors;
+  const rank = rankOf(hits);
+  if (rank === 5) {
+    const d = ev.set.settings.defaultDecision;
     return {
       decision: d,
       allowed: isAllowed(d),
       reason: d === 'allow' ? 'no policy rule matched: allowed by default' : 'no policy rule matched: denied by default (default_decision: deny)',
-      matched: matched ?? [],
+      matched,
       obligations: EMPTY_OBLIGATIONS,
-      errors: errors ?? [],
+      errors,
     };
   }
   const decision = BY_RANK[rank]!;
   let reason = '';
-  if (matched) {
-    for (const m of matched) {
-      if (m.mode === 'enforce' && m.decision === decision) {
-        reason = m.reason;
-        break;
-      }
+  for (const m of matched) {
+    if (m.mode === 'enforce' && m.decision === decision) {
+      reason = m.reason;
+      break;
     }
   }
-  const obligations = collectObligations(hits, decision, a, (errors ??= []));
-  return { decision, allowed: isAllowed(decision), reason, matched: matched ?? [], obligations, errors: errors.length ? errors : [] };
+  const obligations = collectObligations(hits, decision, ev.activation, errors);
+  return { decision, allowed: isAllowed(decision), reason, matched, obligations, errors };
 }
 
-function defaultReason(p: CompiledPolicy, r: CompiledRule): string {
+export function defaultReason(p: CompiledPolicy, r: CompiledRule): string {
   return r.description ?? `${p.name}/${r.id}`;
 }
 
@@ -182,18 +243,26 @@ function collectObligations(hits: Hit[], decision: DecisionKind, a: Activation, 
   let maxTokens: number | undefined;
   let retryAfter: number | undefined;
   let loaded: unknown[] | undefined;
-  for (const { policy: p, rule: r, lets } of hits) {
+  for (const { policy: p, rule: r, lets, stateful } of hits) {
     if (lets && lets !== loaded) {
       restoreLets(p, a, lets);
       loaded = lets;
     }
-    if (r.suggest.length) {
+    if (r.suggest.length || stateful?.suggestModel) {
       const values: Record<string, string> = {};
       for (const [k, t] of r.suggest) values[k] = renderTemplate(t, a, p, r.id, `suggest.${k}`, errors);
+      // A model the budget can still pay for, from the pricing table (unless the rule names one itself).
+      if (stateful?.suggestModel && values.model === undefined) values.model = stateful.suggestModel;
       (suggestions ??= []).push({ policy: p.name, rule: r.id, values });
     }
-    if (decision === 'throttle' && r.decision === 'throttle' && r.retryAfterMs !== undefined) {
-      retryAfter = Math.max(retryAfter ?? 0, r.retryAfterMs);
+    const ruleDecision = stateful?.decision ?? r.decision;
+    const retry = stateful ? stateful.retryAfterMs : r.retryAfterMs;
+    if (decision === 'throttle' && ruleDecision === 'throttle' && retry !== undefined) {
+      retryAfter = Math.max(retryAfter ?? 0, retry);
+    }
+    if (decision === 'modify' && stateful?.maxTokens !== undefined) {
+      (modifications ??= []).push({ op: 'clamp', path: 'request.max_tokens', max: stateful.maxTokens, policy: p.name, rule: r.id });
+      maxTokens = maxTokens === undefined ? stateful.maxTokens : Math.min(maxTokens, stateful.maxTokens);
     }
     if (decision === 'modify' && r.decision === 'modify') {
       r.modify.forEach((m, i) => {
@@ -220,7 +289,7 @@ function collectObligations(hits: Hit[], decision: DecisionKind, a: Activation, 
  * evaluation — so the values a policy's rules left are kept with its hits
  * and put back before its obligations are rendered.
  */
-function saveLets(p: CompiledPolicy, a: Activation, hits: Hit[], from: number): void {
+function saveLets(p: CompiledPolicy, a: Activation, hits: Hit[], from: number, pending: PendingLimit[], fromPending: number): void {
   let lets: unknown[] | undefined;
   for (let i = from; i < hits.length; i++) {
     const h = hits[i]!;
@@ -228,9 +297,11 @@ function saveLets(p: CompiledPolicy, a: Activation, hits: Hit[], from: number): 
     lets ??= p.lazySlots.map((s) => a.slots[s]);
     h.lets = lets;
   }
+  // Pending limits render their reason (and suggestions) after the store answers.
+  for (let i = fromPending; i < pending.length; i++) pending[i]!.lets = lets ??= p.lazySlots.map((s) => a.slots[s]);
 }
 
-function restoreLets(p: CompiledPolicy, a: Activation, lets: readonly unknown[]): void {
+export function restoreLets(p: CompiledPolicy, a: Activation, lets: readonly unknown[]): void {
   const lazy = p.lazySlots;
   for (let i = 0; i < lazy.length; i++) a.slots[lazy[i]!] = lets[i];
 }

@@ -33,6 +33,8 @@ export interface CompiledPolicySet {
   readonly reads: readonly ReadSpec[];
   /** True when no expression depends on the clock, so decisions can be cached. */
   readonly deterministic: boolean;
+  /** True when some rule has a limit or budget: every decision consults the limit store (and is never cached). */
+  readonly stateful: boolean;
   /** Largest slot count of any policy: one activation array serves them all. */
   readonly slotCount: number;
   readonly ruleCount: number;
@@ -163,6 +165,7 @@ export function compilePolicySet(docs: readonly Document[], opts: CompileSetOpti
       env,
       reads: normalizeReads(compiled.flatMap((p) => p.reads)),
       deterministic: compiled.every((p) => p.deterministic),
+      stateful: compiled.some((p) => p.stateful),
       slotCount: Math.max(0, ...compiled.map((p) => p.slotCount)),
       ruleCount: compiled.reduce((n, p) => n + p.rules.length, 0),
     },

@@ -15,7 +15,10 @@ import type { TraceCondition, TraceEntry } from './decision.js';
 import { condition, newActivation, resetPolicySlots } from './evaluate.js';
 import type { CompiledPolicySet } from './policy-set.js';
 
-export function traceSet(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp): TraceEntry[] {
+/** For limit and budget rules: whether the store's answer made the rule match, and what it said. */
+export type LimitNotes = ReadonlyMap<string, { readonly matched: boolean; readonly note: string }>;
+
+export function traceSet(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp, notes?: LimitNotes): TraceEntry[] {
   const a = newActivation(set, ctx, now);
   const out: TraceEntry[] = [];
   for (const p of set.policies) {
@@ -59,6 +62,14 @@ export function traceSet(set: CompiledPolicySet, ctx: Readonly<Record<string, un
         continue;
       }
       const why = r.when ? `when \`${oneLine(r.when.text.text)}\` is true` + (r.unless ? ` and unless \`${oneLine(r.unless.text.text)}\` is false` : '') : r.unless ? `unless \`${oneLine(r.unless.text.text)}\` is false` : 'the rule has no condition';
+      // Limit and budget rules match only when the store said the request does not fit.
+      const limit = r.limit || r.budget ? notes?.get(`${p.name}/${r.id}`) : undefined;
+      if (r.limit || r.budget) {
+        const applies = r.when || r.unless ? `${why}, so the ${r.limit ? 'limit' : 'budget'} applies: ` : '';
+        const said = limit?.note || 'not checked';
+        out.push({ ...base, result: limit?.matched ? 'matched' : 'not_matched', why: `${applies}${said}`, conditions: conds });
+        continue;
+      }
       out.push({ ...base, result: 'matched', why: r.mode === 'shadow' ? `${why} (shadow: reported, not enforced)` : why, conditions: conds });
     }
   }

@@ -4,8 +4,8 @@
 import { celText } from './cel-text.js';
 import { parseDuration } from './duration.js';
 import type { Locator, Path } from './locator.js';
-import type { RawExpression, RawModifyOp, RawPolicy, RawRule } from './raw.js';
-import type { DecisionKind, LetDoc, ModifyOp, PolicyDoc, RuleDoc, Severity, SourceText } from './types.js';
+import type { RawBudget, RawExpression, RawLimit, RawModifyOp, RawPolicy, RawRule } from './raw.js';
+import type { BudgetDoc, BudgetPeriod, DecisionKind, LetDoc, LimitDoc, ModifyOp, PolicyDoc, RuleDoc, Severity, SourceText } from './types.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -61,7 +61,51 @@ function buildRule(r: RawRule, at: Path, loc: Locator): RuleDoc {
     modify: (r.modify ?? []).map((op, j) => buildModifyOp(op, [...at, 'modify', j], loc)),
     // The semantic checks parsed it already, so it cannot throw here.
     ...(r.retry_after === undefined ? {} : { retryAfterMs: parseDuration(r.retry_after) }),
+    ...(r.limit === undefined ? {} : { limit: buildLimit(r.limit, [...at, 'limit'], loc) }),
+    ...(r.budget === undefined ? {} : { budget: buildBudget(r.budget, [...at, 'budget'], loc) }),
     labels: r.labels ?? {},
+  };
+}
+
+/** Default for budget.reservation_ttl. */
+export const DEFAULT_RESERVATION_TTL_MS = 10 * 60 * 1000;
+
+function buildLimit(l: RawLimit, at: Path, loc: Locator): LimitDoc {
+  const expr = expressionReader(loc);
+  return {
+    pos: loc.pos(at),
+    key: expr([...at, 'key'], l.key),
+    ...(l.cost === undefined ? {} : { cost: expr([...at, 'cost'], l.cost) }),
+    max: l.requests !== undefined ? expr([...at, 'requests'], l.requests) : expr([...at, 'max'], l.max as RawExpression),
+    windowMs: parseDuration(l.window),
+  };
+}
+
+function buildBudget(b: RawBudget, at: Path, loc: Locator): BudgetDoc {
+  const expr = expressionReader(loc);
+  const period: BudgetPeriod =
+    b.period === 'day' || b.period === 'week' || b.period === 'month'
+      ? { kind: 'calendar', unit: b.period, timezone: b.timezone ?? 'UTC' }
+      : { kind: 'rolling', ms: parseDuration(b.period) };
+  return {
+    pos: loc.pos(at),
+    key: expr([...at, 'key'], b.key),
+    limit: expr([...at, 'limit'], b.limit),
+    period,
+    unit: b.unit ?? 'usd',
+    ...(b.amount === undefined ? {} : { amount: expr([...at, 'amount'], b.amount) }),
+    ...(b.usage === undefined
+      ? {}
+      : {
+          usage: {
+            model: expr([...at, 'usage', 'model'], b.usage.model),
+            inputTokens: expr([...at, 'usage', 'input_tokens'], b.usage.input_tokens),
+            outputTokens: expr([...at, 'usage', 'output_tokens'], b.usage.output_tokens),
+          },
+        }),
+    ...(b.warn_at === undefined ? {} : { warnAt: b.warn_at }),
+    onExceed: b.on_exceed ?? 'deny',
+    reservationTtlMs: b.reservation_ttl === undefined ? DEFAULT_RESERVATION_TTL_MS : parseDuration(b.reservation_ttl),
   };
 }
 

@@ -45,6 +45,13 @@ export const DIAGNOSTIC_CODES = {
   'retry-after-not-throttle': { severity: 'error', summary: '`retry_after` on a rule whose decision is not throttle.' },
   'modify-not-allowed': { severity: 'error', summary: '`modify` operations on a rule whose decision is not modify.' },
   'modify-without-ops': { severity: 'warning', summary: 'A rule with decision modify has no `modify` operations.' },
+  // Limits and budgets
+  'limit-and-budget': { severity: 'error', summary: 'A rule has both `limit` and `budget`.' },
+  'stateful-decision': { severity: 'error', summary: 'A `limit` or `budget` rule decides something other than throttle or deny.' },
+  'stateful-retry-after': { severity: 'error', summary: '`retry_after` on a `limit` or `budget` rule, whose retry time is computed.' },
+  'invalid-timezone': { severity: 'error', summary: 'A budget `timezone` is not an IANA time zone.' },
+  'timezone-without-calendar': { severity: 'error', summary: 'A budget `timezone` with a rolling period, where it means nothing.' },
+  'clamp-needs-usage': { severity: 'error', summary: 'A budget with `on_exceed: clamp` has `amount` instead of `usage`.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

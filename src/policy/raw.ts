@@ -33,7 +33,30 @@ export interface RawRule {
   readonly suggest?: Record<string, string>;
   readonly modify?: readonly RawModifyOp[];
   readonly retry_after?: string;
+  readonly limit?: RawLimit;
+  readonly budget?: RawBudget;
   readonly labels?: Record<string, string>;
+}
+
+export interface RawLimit {
+  readonly key: RawExpression;
+  readonly requests?: number;
+  readonly cost?: RawExpression;
+  readonly max?: RawExpression;
+  readonly window: string;
+}
+
+export interface RawBudget {
+  readonly key: RawExpression;
+  readonly limit: RawExpression;
+  readonly period: string;
+  readonly timezone?: string;
+  readonly unit?: 'usd' | 'tokens';
+  readonly amount?: RawExpression;
+  readonly usage?: { readonly model: RawExpression; readonly input_tokens: RawExpression; readonly output_tokens: RawExpression };
+  readonly warn_at?: number;
+  readonly on_exceed?: 'deny' | 'clamp';
+  readonly reservation_ttl?: string;
 }
 
 export interface RawPolicy {

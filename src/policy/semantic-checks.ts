@@ -83,6 +83,7 @@ export function checkPolicy(value: unknown, loc: Locator): Diagnostic[] {
         }),
       );
     }
+    out.push(...checkStateful(rule, at, decision, loc, ctx));
     if (decision === 'modify' && ops === 0) {
       out.push(
         makeDiagnostic({
@@ -96,6 +97,111 @@ export function checkPolicy(value: unknown, loc: Locator): Diagnostic[] {
     }
   });
   return out;
+}
+
+/** Checks of `limit` and `budget` rules that the schema cannot express. */
+function checkStateful(rule: Record<string, unknown>, at: Path, decision: string | undefined, loc: Locator, ctx: { policy?: string; rule?: string }): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const hasLimit = isRecord(rule.limit);
+  const hasBudget = isRecord(rule.budget);
+  if (!hasLimit && !hasBudget) return out;
+  const which = hasLimit ? 'limit' : 'budget';
+  if (hasLimit && hasBudget) {
+    out.push(
+      makeDiagnostic({
+        code: 'limit-and-budget',
+        message: 'a rule may have a limit or a budget, not both',
+        hint: 'split it into two rules, one with the limit and one with the budget',
+        ...loc.keySpan([...at, 'budget']),
+        ...ctx,
+      }),
+    );
+  }
+  if (decision !== undefined && decision !== 'throttle' && decision !== 'deny') {
+    out.push(
+      makeDiagnostic({
+        code: 'stateful-decision',
+        message: `a rule with a ${which} decides what happens to a request that would exceed it, which can only be throttle or deny, not '${decision}'`,
+        hint: hasBudget ? "use decision: deny (or throttle); for a soft limit add warn_at to the budget" : 'use decision: throttle (or deny)',
+        ...loc.valueSpan([...at, 'decision']),
+        ...ctx,
+      }),
+    );
+  }
+  if ('retry_after' in rule) {
+    out.push(
+      makeDiagnostic({
+        code: 'stateful-retry-after',
+        message: `retry_after cannot be set on a rule with a ${which}: the engine computes when the request would fit`,
+        hint: 'remove retry_after',
+        ...loc.keySpan([...at, 'retry_after']),
+        ...ctx,
+      }),
+    );
+  }
+  const durations: Path[] = [
+    [...at, 'limit', 'window'],
+    [...at, 'budget', 'reservation_ttl'],
+    [...at, 'budget', 'period'],
+  ];
+  for (const path of durations) {
+    const text = valueAt(rule, path.slice(at.length));
+    if (typeof text !== 'string' || !DURATION_SHAPE.test(text)) continue;
+    try {
+      if (parseDuration(text) <= 0) throw new DurationError(`${fieldName(path)} must be longer than zero`, 'e.g. 1m, 1h or 1d');
+    } catch (e) {
+      if (!(e instanceof DurationError)) throw e;
+      out.push(makeDiagnostic({ code: 'invalid-duration', message: e.message, hint: e.hint, ...loc.valueSpan(path), ...ctx }));
+    }
+  }
+  if (hasBudget) {
+    const b = rule.budget as Record<string, unknown>;
+    const calendar = b.period === 'day' || b.period === 'week' || b.period === 'month';
+    if (typeof b.timezone === 'string') {
+      if (!calendar && typeof b.period === 'string') {
+        out.push(
+          makeDiagnostic({
+            code: 'timezone-without-calendar',
+            message: `timezone only applies to calendar periods (day, week, month); period ${quote(b.period)} is a rolling window`,
+            hint: 'remove timezone, or use a calendar period',
+            ...loc.keySpan([...at, 'budget', 'timezone']),
+            ...ctx,
+          }),
+        );
+      } else if (!validTimeZone(b.timezone)) {
+        out.push(
+          makeDiagnostic({
+            code: 'invalid-timezone',
+            message: `${quote(b.timezone)} is not a time zone this runtime knows`,
+            hint: 'use an IANA name such as UTC, Europe/Paris or America/New_York',
+            ...loc.valueSpan([...at, 'budget', 'timezone']),
+            ...ctx,
+          }),
+        );
+      }
+    }
+    if (b.on_exceed === 'clamp' && !isRecord(b.usage)) {
+      out.push(
+        makeDiagnostic({
+          code: 'clamp-needs-usage',
+          message: 'on_exceed: clamp needs `usage` (model, input_tokens, output_tokens) to work out how many output tokens the budget can pay for',
+          hint: 'replace amount with usage: { model: request.model, input_tokens: ..., output_tokens: request.max_tokens }',
+          ...loc.valueSpan([...at, 'budget', 'on_exceed']),
+          ...ctx,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function checkPolicyTest(value: unknown, loc: Locator): Diagnostic[] {

@@ -75,7 +75,38 @@ export interface RuleDoc {
   readonly modify: readonly ModifyOp[];
   /** For throttle rules: how long the caller should wait, in milliseconds. */
   readonly retryAfterMs?: number;
+  /** A rate limit: the rule matches when this request would exceed it. */
+  readonly limit?: LimitDoc;
+  /** A spend or token budget: the rule matches when this request would exceed it. */
+  readonly budget?: BudgetDoc;
   readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface LimitDoc {
+  readonly pos: SourcePos;
+  readonly key: SourceText;
+  /** What one request uses: absent for request counting (`requests`), which counts 1. */
+  readonly cost?: SourceText;
+  /** The most per window: `requests`, or the `max` expression. */
+  readonly max: SourceText;
+  readonly windowMs: number;
+}
+
+/** A calendar period in a time zone, or a rolling window. */
+export type BudgetPeriod = { readonly kind: 'calendar'; readonly unit: 'day' | 'week' | 'month'; readonly timezone: string } | { readonly kind: 'rolling'; readonly ms: number };
+
+export interface BudgetDoc {
+  readonly pos: SourcePos;
+  readonly key: SourceText;
+  readonly limit: SourceText;
+  readonly period: BudgetPeriod;
+  readonly unit: 'usd' | 'tokens';
+  /** The estimated use of one request: an expression, or its parts. */
+  readonly amount?: SourceText;
+  readonly usage?: { readonly model: SourceText; readonly inputTokens: SourceText; readonly outputTokens: SourceText };
+  readonly warnAt?: number;
+  readonly onExceed: 'deny' | 'clamp';
+  readonly reservationTtlMs: number;
 }
 
 export interface LetDoc {
