@@ -4,10 +4,13 @@
 
 import { type LatencyStats, measureLatency, measureThroughput } from './measure.js';
 import { loadReference } from './reference.js';
+import { fileURLToPath } from 'node:url';
 import { PolicyEngine } from '../engine/engine.js';
+import { type EngineLimitResult, runEngineLimitBench } from './limits-engine.js';
+import { type LimitBenchResult, runLimitBench } from './limits.js';
 import { loadAndCompile } from '../engine/load-set.js';
 
-export const SCENARIOS = ['uncached', 'cached', 'reference'] as const;
+export const SCENARIOS = ['uncached', 'cached', 'reference', 'llm', 'limits'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioResult {
@@ -19,14 +22,37 @@ export interface ScenarioResult {
   readonly version?: string;
   /** The reference disagreed with the engine on a context: the comparison would mean nothing. */
   readonly disagreement?: string;
+  /** The limits scenario: store calls alone, and whole evaluations with limits. */
+  readonly limits?: { readonly store: LimitBenchResult; readonly engine: EngineLimitResult };
 }
 
-export async function runScenario(name: ScenarioName, policies: string, contexts: Record<string, unknown>[], seconds: number): Promise<ScenarioResult> {
+/** The fixed LLM scenario: built-in functions on 2,000-character prompts (bench/llm/). */
+export const LLM_POLICIES = fileURLToPath(new URL('../../bench/llm/policies/', import.meta.url));
+export const LLM_CONTEXTS = fileURLToPath(new URL('../../bench/llm/contexts/', import.meta.url));
+
+export interface ScenarioOptions {
+  /** Redis for the limits scenario. */
+  readonly redisUrl: string;
+}
+
+/**
+ * Runs one scenario. `policies` and `contexts` are the set under test for
+ * uncached, cached and reference; llm brings its own (the caller passes
+ * LLM_POLICIES and LLM_CONTEXTS), limits needs none.
+ */
+export async function runScenario(name: ScenarioName, policies: string, contexts: Record<string, unknown>[], seconds: number, options: ScenarioOptions): Promise<ScenarioResult> {
   const n = contexts.length;
-  if (name === 'uncached' || name === 'cached') {
+  if (name === 'uncached' || name === 'cached' || name === 'llm') {
     const engine = await PolicyEngine.builder().withPolicyDir(policies).withCacheCapacity(name === 'cached' ? 10_000 : 0).build();
     const op = (i: number): unknown => engine.evaluateSync(contexts[i % n]!);
-    return { name: `engine ${name}`, latency: measureLatency(op, seconds), opsPerSecond: measureThroughput(op, seconds).opsPerSecond };
+    const label = name === 'llm' ? 'engine llm built-ins' : `engine ${name}`;
+    return { name: label, latency: measureLatency(op, seconds), opsPerSecond: measureThroughput(op, seconds).opsPerSecond };
+  }
+  if (name === 'limits') {
+    const store = await runLimitBench(seconds, { url: options.redisUrl });
+    // Redis already found unreachable: say so once instead of waiting for it again.
+    const engine = await runEngineLimitBench(seconds, store.redis_skipped ? undefined : options.redisUrl);
+    return { name: 'limits', limits: { store, engine } };
   }
   const engine = await PolicyEngine.builder().withPolicyDir(policies).withCacheCapacity(0).build();
   // The reference lacks some of our syntax (optional fields `x.?f`, ...): say so instead of failing.

@@ -8,8 +8,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { formatNs } from '../bench/measure.js';
-import { SCENARIOS, type ScenarioName, type ScenarioResult, runScenario } from '../bench/scenarios.js';
+import { type LatencyStats, formatNs } from '../bench/measure.js';
+import { LLM_CONTEXTS, LLM_POLICIES, SCENARIOS, type ScenarioName, type ScenarioResult, runScenario } from '../bench/scenarios.js';
 import { loadAndCompile } from '../engine/load-set.js';
 import { UsageError, toJsonText } from './output.js';
 
@@ -21,6 +21,9 @@ export interface BenchOptions {
   readonly input?: string;
   readonly seconds: string;
   readonly json?: boolean;
+  /** Comma-separated scenario names (default: all). */
+  readonly only?: string;
+  readonly redisUrl: string;
   /** Internal: run one scenario in this process and print its result as JSON. */
   readonly scenario?: string;
 }
@@ -48,11 +51,11 @@ async function readContexts(inputDir: string): Promise<Record<string, unknown>[]
   );
 }
 
-function inChild(name: ScenarioName, policies: string, input: string, seconds: number): Promise<ScenarioResult> {
+function inChild(name: ScenarioName, policies: string, input: string, seconds: number, redisUrl: string): Promise<ScenarioResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [BIN, 'bench', '--scenario', name, '--policies', policies, '--input', input, '--seconds', String(seconds)],
+      [BIN, 'bench', '--scenario', name, '--policies', policies, '--input', input, '--seconds', String(seconds), '--redis-url', redisUrl],
       { maxBuffer: 16 * 1024 * 1024, timeout: Math.max(60_000, seconds * 10_000) },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`benchmark scenario ${name} failed: ${stderr || err.message}`));
@@ -71,9 +74,13 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
 
   if (o.scenario !== undefined) {
     if (!(SCENARIOS as readonly string[]).includes(o.scenario)) throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}`);
-    console.log(toJsonText(await runScenario(o.scenario as ScenarioName, policies, contexts, seconds)));
+    console.log(toJsonText(await runScenario(o.scenario as ScenarioName, policies, contexts, seconds, { redisUrl: o.redisUrl })));
     return 0;
   }
+  const only = o.only === undefined ? [...SCENARIOS] : o.only.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const x of only) if (!(SCENARIOS as readonly string[]).includes(x)) throw new UsageError(`--only: unknown scenario '${x}'; scenarios are ${SCENARIOS.join(', ')}`);
+  if (only.length === 0) throw new UsageError(`--only needs at least one of ${SCENARIOS.join(', ')}`);
+  const run = (s: ScenarioName): boolean => only.includes(s);
 
   const log = (s: string): void => {
     if (!o.json) console.log(s);
@@ -104,7 +111,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const results: Record<string, unknown> = { policies: set.policies.length, rules: set.ruleCount, contexts: contexts.length, compile_ms: { cold: coldMs, warm: warm[2] } };
   const rows: ScenarioResult[] = [];
   // One at a time: scenarios measured side by side would compete for the cores.
-  for (const s of SCENARIOS) rows.push(await inChild(s, policies, inputDir, seconds));
+  for (const s of ['uncached', 'cached', 'reference'] as const) if (run(s)) rows.push(await inChild(s, policies, inputDir, seconds, o.redisUrl));
   for (const r of rows) {
     if (r.disagreement) {
       console.error(r.disagreement);
@@ -117,16 +124,44 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     }
     const l = r.latency!;
     results[r.name] = { p50_ns: l.p50, p90_ns: l.p90, p99_ns: l.p99, mean_ns: l.mean, samples: l.samples, ops_per_second: r.opsPerSecond };
-    log(`${r.name.padEnd(28)} p50 ${formatNs(l.p50).padStart(9)}  p99 ${formatNs(l.p99).padStart(9)}  mean ${formatNs(l.mean).padStart(9)}  ${Math.round(r.opsPerSecond!).toLocaleString('en-US').padStart(11)} evals/s`);
+    log(latencyLine(r.name, l, r.opsPerSecond!));
   }
-  const ours = rows.find((r) => r.name === 'engine uncached')!;
+  const ours = rows.find((r) => r.name === 'engine uncached');
   const ref = rows.find((r) => r.version !== undefined);
-  if (ref?.latency && ours.latency) {
+  if (ref?.latency && ours?.latency) {
     const p50Ratio = ref.latency.p50 / ours.latency.p50;
     const opsRatio = ours.opsPerSecond! / ref.opsPerSecond!;
     results.reference = { name: '@bufbuild/cel', version: ref.version, p50_ratio: p50Ratio, throughput_ratio: opsRatio };
     log(`\nspeed-up over the reference interpreter: ${p50Ratio.toFixed(1)}x at p50, ${opsRatio.toFixed(1)}x in throughput (same conditions, same answers)`);
   }
+
+  if (run('llm')) {
+    const r = await inChild('llm', LLM_POLICIES, LLM_CONTEXTS, seconds, o.redisUrl);
+    const l = r.latency!;
+    log(`\nLLM built-ins — tokens, cost, pii, secrets, injection on 2,000-character prompts (${LLM_POLICIES}):`);
+    log(latencyLine(r.name, l, r.opsPerSecond!));
+    results.llm = { p50_ns: l.p50, p90_ns: l.p90, p99_ns: l.p99, mean_ns: l.mean, samples: l.samples, ops_per_second: r.opsPerSecond };
+  }
+  if (run('limits')) {
+    const { store, engine } = (await inChild('limits', policies, inputDir, seconds, o.redisUrl)).limits!;
+    log('\nlimits — one rate limit and one budget, one call at a time:');
+    log(`${'memory store check'.padEnd(28)} p50 ${formatUs(store.memory.p50_us)}  p99 ${formatUs(store.memory.p99_us)}  mean ${formatUs(store.memory.mean_us)}  ${store.memory.ops_per_second.toLocaleString('en-US').padStart(11)} checks/s`);
+    if (store.redis) {
+      log(`${'redis store check'.padEnd(28)} p50 ${formatUs(store.redis.p50_us)}  p99 ${formatUs(store.redis.p99_us)}  mean ${formatUs(store.redis.mean_us)}  ${store.redis.ops_per_second.toLocaleString('en-US').padStart(11)} checks/s`);
+      log(`${'redis PING, for scale'.padEnd(28)} p50 ${formatUs(store.redis_ping!.p50_us)}  p99 ${formatUs(store.redis_ping!.p99_us)}`);
+      log(`redis round trips per check: ${store.round_trips_per_check} (${store.redis_url})`);
+    } else log(`redis: skipped — ${store.redis_skipped}`);
+    log(latencyLine('evaluation + limits, memory', engine.memory));
+    if (engine.redis) log(latencyLine('evaluation + limits, redis', engine.redis));
+    results.limits = { store, engine };
+  }
   if (o.json) console.log(toJsonText(results));
   return 0;
 }
+
+function latencyLine(name: string, l: LatencyStats, opsPerSecond?: number): string {
+  const ops = opsPerSecond === undefined ? '' : `  ${Math.round(opsPerSecond).toLocaleString('en-US').padStart(11)} evals/s`;
+  return `${name.padEnd(28)} p50 ${formatNs(l.p50).padStart(9)}  p99 ${formatNs(l.p99).padStart(9)}  mean ${formatNs(l.mean).padStart(9)}${ops}`;
+}
+
+const formatUs = (us: number): string => formatNs(us * 1000).padStart(9);

@@ -3,6 +3,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PolicyEngine, PolicyLoadError } from '../engine/engine.js';
+import { readPricingOption } from './pricing-option.js';
 import { explainDecision } from '../engine/explain.js';
 import { parseTimestamp } from '../cel/runtime/time.js';
 import { UsageError, formatForCli, toJsonText } from './output.js';
@@ -13,6 +14,8 @@ export interface EvalOptions {
   readonly trace?: boolean;
   readonly explain?: boolean;
   readonly now?: string;
+  /** A pricing JSON file applied over the shipped table. */
+  readonly pricing?: string;
 }
 
 async function readStdin(): Promise<string> {
@@ -59,6 +62,7 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
     }
   }
   const builder = PolicyEngine.builder().withCacheCapacity(0);
+  if (opts.pricing !== undefined) builder.withPricing(await readPricingOption(opts.pricing));
   for (const p of opts.policies) builder.withPolicyDir(p);
   let engine: PolicyEngine;
   try {

@@ -37,7 +37,8 @@ export function buildProgram(): Command {
     .option('--trace', 'include a trace explaining every rule')
     .option('--explain', 'print a readable explanation instead of JSON')
     .option('--now <time>', 'RFC 3339 time for now() (default: the real clock)')
-    .action(async (o: { policies: string[]; input: string; trace?: boolean; explain?: boolean; now?: string }) => {
+    .option('--pricing <file>', 'prices (pricing JSON format) applied over the shipped table')
+    .action(async (o: { policies: string[]; input: string; trace?: boolean; explain?: boolean; now?: string; pricing?: string }) => {
       process.exitCode = await evalCommand(o);
     });
 
@@ -46,19 +47,22 @@ export function buildProgram(): Command {
     .description('run policy test suites (PolicyTest documents) and report pass/fail and rule coverage')
     .argument('<paths...>', 'files or directories holding PolicyTest documents')
     .option('--junit <file>', 'also write a JUnit XML report')
-    .action(async (paths: string[], o: { junit?: string }) => {
+    .option('--pricing <file>', 'prices (pricing JSON format) applied over the shipped table')
+    .action(async (paths: string[], o: { junit?: string; pricing?: string }) => {
       process.exitCode = await testCommand(paths, o);
     });
 
   program
     .command('bench')
-    .description('measure evaluation latency and throughput on one core (and the reference CEL interpreter, when installed)')
+    .description('measure evaluation latency and throughput on one core: the policy set (and the reference CEL interpreter, when installed), the LLM built-ins, limit checks in memory and Redis')
     .option('-p, --policies <path>', 'policy file or directory (default: the bundled benchmark set)')
     .option('-i, --input <dir>', 'directory of context JSON files (default: the bundled benchmark contexts)')
     .addOption(new Option('--seconds <n>', 'time per measurement').default('2'))
+    .option('--only <scenarios>', 'comma-separated scenarios to run: uncached, cached, reference, llm, limits (default: all)')
+    .addOption(new Option('--redis-url <url>', 'Redis for the limits scenario (skipped when unreachable)').env('REDIS_URL').default('redis://127.0.0.1:6379'))
     .option('--json', 'print results as JSON')
     .addOption(new Option('--scenario <name>', 'run one scenario in this process (used internally)').hideHelp())
-    .action(async (o: { policies?: string; input?: string; seconds: string; json?: boolean; scenario?: string }) => {
+    .action(async (o: { policies?: string; input?: string; seconds: string; json?: boolean; only?: string; redisUrl: string; scenario?: string }) => {
       process.exitCode = await benchCommand(o);
     });
 

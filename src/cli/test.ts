@@ -6,9 +6,11 @@ import { explainDecision } from '../engine/explain.js';
 import { toJUnit } from '../testing/junit.js';
 import { runPolicyTests } from '../testing/runner.js';
 import { formatForCli, indent } from './output.js';
+import { readPricingOption } from './pricing-option.js';
 
-export async function testCommand(paths: string[], opts: { junit?: string; verbose?: boolean }): Promise<number> {
-  const run = await runPolicyTests(paths);
+export async function testCommand(paths: string[], opts: { junit?: string; verbose?: boolean; pricing?: string }): Promise<number> {
+  const pricing = opts.pricing === undefined ? undefined : await readPricingOption(opts.pricing);
+  const run = await runPolicyTests(paths, { pricing });
   for (const d of run.diagnostics) console.error(formatForCli(d) + '\n');
   let passed = 0;
   let failed = 0;

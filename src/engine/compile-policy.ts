@@ -2,6 +2,7 @@
 // expression and template part is parsed, type-checked and compiled once;
 // every problem becomes a Diagnostic pointing into the policy file.
 
+import { type Expr, forEachChild } from '../cel/ast.js';
 import type { CompiledExpression, CelEnv } from '../cel/env.js';
 import { SlotAllocator } from '../cel/compiler/compile.js';
 import type { Evaluator } from '../cel/compiler/dispatch.js';
@@ -85,6 +86,8 @@ export interface CompiledPolicy {
   readonly deterministic: boolean;
   /** True when a rule has a limit or budget: decisions depend on stored state. */
   readonly stateful: boolean;
+  /** Names of the functions its expressions call (e.g. to load the tokenizer ahead of the first tokens() call). */
+  readonly calls: ReadonlySet<string>;
   /** Slots of this policy's activation: lets, locals. */
   readonly slotCount: number;
   /** Slots to reset before each evaluation (lazily computed let bindings). */
@@ -102,15 +105,41 @@ const CEL_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Compiles one policy. Each policy has its own slot layout, so a compiled
  * policy does not depend on the others and can be reused across reloads.
  */
+/** Adds the names of the functions an expression calls (operators included; they do no harm). */
+function collectCalls(e: Expr, into: Set<string>): void {
+  if (e.kind === 'call') into.add(e.fn);
+  forEachChild(e, (c) => collectCalls(c, into));
+}
+
+/** What a policy part's expression must produce; checked at load so a typo fails early. */
+type Expect = 'any' | 'bool' | 'number' | 'string';
+
+const NUMBER_TYPES = new Set(['int', 'uint', 'double']);
+
+function typeMismatch(t: Type, expect: Expect, part: string): { code: string; message: string; hint: string } | undefined {
+  if (expect === 'any' || t.kind === 'dyn' || t.kind === 'error') return undefined;
+  if (expect === 'bool') {
+    if (t.kind === 'prim' && t.name === 'bool') return undefined;
+    return { code: 'cel-not-boolean', message: `${part} must be a condition (a bool), but this expression is a ${typeToString(t)}`, hint: "compare it with something, e.g. `request.model == 'gpt-4o'`" };
+  }
+  if (expect === 'number') {
+    if (t.kind === 'prim' && NUMBER_TYPES.has(t.name)) return undefined;
+    return { code: 'cel-not-number', message: `${part} must be a number, but this expression is a ${typeToString(t)}`, hint: 'e.g. `request.max_tokens` or `int(request.metadata.limit)`' };
+  }
+  if (t.kind === 'prim' && t.name === 'string') return undefined;
+  return { code: 'cel-not-string', message: `${part} must be a string, but this expression is a ${typeToString(t)}`, hint: 'e.g. `request.model`, or `string(x)` to convert' };
+}
+
 export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): PolicyCompileResult {
   const slots = new SlotAllocator();
   const diagnostics: Diagnostic[] = [];
   const policyName = doc.metadata.name;
   const reads: ReadSpec[] = [];
   let deterministic = true;
+  const calls = new Set<string>();
   const letTypes = new Map<string, Type>();
 
-  const compileExpr = (text: SourceText, where: { rule?: string; part: string }, expectBool: boolean): CompiledExpr | undefined => {
+  const compileExpr = (text: SourceText, where: { rule?: string; part: string }, expect: Expect): CompiledExpr | undefined => {
     let compiled: CompiledExpression;
     try {
       compiled = env.compile(text.text, { slots, extraVariables: letTypes, traced });
@@ -130,13 +159,11 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
       }
       return undefined;
     }
-    const t = compiled.type;
-    if (expectBool && !(t.kind === 'dyn' || t.kind === 'error' || (t.kind === 'prim' && t.name === 'bool'))) {
+    const mismatch = typeMismatch(compiled.type, expect, where.part);
+    if (mismatch) {
       diagnostics.push({
         severity: 'error',
-        code: 'cel-not-boolean',
-        message: `${where.part} must be a condition (a bool), but this expression is a ${typeToString(t)}`,
-        hint: "compare it with something, e.g. `request.model == 'gpt-4o'`",
+        ...mismatch,
         pos: text.pos,
         sourceLine: text.lineText?.(0),
         length: text.text.length,
@@ -147,6 +174,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
     }
     reads.push(...collectReads(compiled.ast, compiled.checked.refs, new Set(letTypes.keys())));
     if (!compiled.deterministic) deterministic = false;
+    collectCalls(compiled.ast, calls);
     return { text, ev: compiled.evaluator, compiled };
   };
 
@@ -168,7 +196,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
       }
       const base = p.expr!.offset;
       const sub: SourceText = { text: p.expr!.text, pos: text.at(base), at: (o) => text.at(base + o), lineText: text.lineText ? (o) => text.lineText!(base + o) : undefined };
-      const c = compileExpr(sub, where, false);
+      const c = compileExpr(sub, where, 'any');
       if (!c) ok = false;
       else out.push(c);
     }
@@ -183,7 +211,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
     }
     const slot = slots.allocate(true);
     slots.lets.set(l.name, { slot });
-    const c = compileExpr(l.expr, { part: `let ${l.name}` }, false);
+    const c = compileExpr(l.expr, { part: `let ${l.name}` }, 'any');
     if (c) {
       slots.lets.set(l.name, { slot, init: c.ev });
       letTypes.set(l.name, c.compiled.type);
@@ -194,7 +222,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
     }
   }
 
-  const target = doc.target ? compileExpr(doc.target, { part: 'target' }, true) : undefined;
+  const target = doc.target ? compileExpr(doc.target, { part: 'target' }, 'bool') : undefined;
   const rules: CompiledRule[] = [];
   for (const r of doc.rules) {
     const rule = compileRule(r, compileExpr, compileTemplate);
@@ -219,6 +247,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
       reads,
       deterministic,
       stateful: rules.some((r) => r.limit !== undefined || r.budget !== undefined),
+      calls,
       slotCount: slots.count,
       lazySlots: slots.lazy,
     },
@@ -227,7 +256,7 @@ export function compilePolicy(doc: PolicyDoc, env: CelEnv, traced = false): Poli
 
 function compileRule(
   r: RuleDoc,
-  compileExpr: (t: SourceText, w: { rule?: string; part: string }, bool: boolean) => CompiledExpr | undefined,
+  compileExpr: (t: SourceText, w: { rule?: string; part: string }, expect: Expect) => CompiledExpr | undefined,
   compileTemplate: (t: SourceText, w: { rule?: string; part: string }) => CompiledTemplate | undefined,
 ): CompiledRule | undefined {
   let ok = true;
@@ -236,8 +265,8 @@ function compileRule(
     return v;
   };
   const where = (part: string) => ({ rule: r.id, part });
-  const when = need(r.when && compileExpr(r.when, where('when'), true), !!r.when);
-  const unless = need(r.unless && compileExpr(r.unless, where('unless'), true), !!r.unless);
+  const when = need(r.when && compileExpr(r.when, where('when'), 'bool'), !!r.when);
+  const unless = need(r.unless && compileExpr(r.unless, where('unless'), 'bool'), !!r.unless);
   const reason = need(r.reason && compileTemplate(r.reason, where('reason')), !!r.reason);
   const suggest: [string, CompiledTemplate][] = [];
   for (const [k, v] of Object.entries(r.suggest)) {
@@ -251,7 +280,7 @@ function compileRule(
     switch (m.op) {
       case 'set':
         if ('expr' in m) {
-          const e = compileExpr(m.expr, where(part), false);
+          const e = compileExpr(m.expr, where(part), 'any');
           if (e) modify.push({ op: 'set', path: m.path, expr: e });
           else ok = false;
         } else {
@@ -259,8 +288,8 @@ function compileRule(
         }
         break;
       case 'clamp': {
-        const max = m.max ? compileExpr(m.max, where(`${part}.max`), false) : undefined;
-        const min = m.min ? compileExpr(m.min, where(`${part}.min`), false) : undefined;
+        const max = m.max ? compileExpr(m.max, where(`${part}.max`), 'number') : undefined;
+        const min = m.min ? compileExpr(m.min, where(`${part}.min`), 'number') : undefined;
         if ((m.max && !max) || (m.min && !min)) ok = false;
         else modify.push({ op: 'clamp', path: m.path, max, min });
         break;
@@ -272,23 +301,23 @@ function compileRule(
   });
   let limit: CompiledLimit | undefined;
   if (r.limit) {
-    const key = compileExpr(r.limit.key, where('limit.key'), false);
-    const cost = r.limit.cost ? compileExpr(r.limit.cost, where('limit.cost'), false) : undefined;
-    const max = compileExpr(r.limit.max, where(r.limit.cost ? 'limit.max' : 'limit.requests'), false);
+    const key = compileExpr(r.limit.key, where('limit.key'), 'any');
+    const cost = r.limit.cost ? compileExpr(r.limit.cost, where('limit.cost'), 'number') : undefined;
+    const max = compileExpr(r.limit.max, where(r.limit.cost ? 'limit.max' : 'limit.requests'), 'number');
     if (!key || !max || (r.limit.cost && !cost)) ok = false;
     else limit = { key, ...(cost ? { cost } : {}), max, windowMs: r.limit.windowMs };
   }
   let budget: CompiledBudget | undefined;
   if (r.budget) {
     const b = r.budget;
-    const key = compileExpr(b.key, where('budget.key'), false);
-    const lim = compileExpr(b.limit, where('budget.limit'), false);
-    const amount = b.amount ? compileExpr(b.amount, where('budget.amount'), false) : undefined;
+    const key = compileExpr(b.key, where('budget.key'), 'any');
+    const lim = compileExpr(b.limit, where('budget.limit'), 'number');
+    const amount = b.amount ? compileExpr(b.amount, where('budget.amount'), 'number') : undefined;
     const usage = b.usage
       ? {
-          model: compileExpr(b.usage.model, where('budget.usage.model'), false),
-          inputTokens: compileExpr(b.usage.inputTokens, where('budget.usage.input_tokens'), false),
-          outputTokens: compileExpr(b.usage.outputTokens, where('budget.usage.output_tokens'), false),
+          model: compileExpr(b.usage.model, where('budget.usage.model'), 'string'),
+          inputTokens: compileExpr(b.usage.inputTokens, where('budget.usage.input_tokens'), 'number'),
+          outputTokens: compileExpr(b.usage.outputTokens, where('budget.usage.output_tokens'), 'number'),
         }
       : undefined;
     if (!key || !lim || (b.amount && !amount) || (usage && (!usage.model || !usage.inputTokens || !usage.outputTokens))) ok = false;

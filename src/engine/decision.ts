@@ -58,6 +58,8 @@ export interface TraceCondition {
   readonly value: string;
   /** Values of the context fields, bindings and calls the condition read, in source order. */
   readonly inputs: readonly { readonly expression: string; readonly value: string }[];
+  /** Caveats about the values: token counts that are estimates, scans cut at the scan cap. */
+  readonly notes?: readonly string[];
 }
 
 export interface TraceEntry {

@@ -6,6 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { type KeyReader, buildKeyReader } from '../cache/cache-key.js';
 import { DecisionCache, type CacheStats, type EvictionPolicy } from '../cache/decision-cache.js';
 import type { FunctionDecl } from '../cel/library/overload.js';
+import { resolveMaxScanLength } from '../functions/common.js';
+import { policyFunctions } from '../functions/index.js';
+import { preloadEncoding } from '../functions/tokens.js';
+import { defaultPricing, resolvePricing } from '../functions/pricing.js';
 import { checkTimestamp, parseTimestamp } from '../cel/runtime/time.js';
 import type { CelTimestamp } from '../cel/values.js';
 import type { Diagnostic, Document } from '../policy/types.js';
@@ -91,6 +95,17 @@ export interface EngineStats {
   readonly compilationCache: { readonly size: number; readonly hits: number; readonly misses: number };
   readonly reloads: number;
   readonly reloadFailures: number;
+  readonly limits: {
+    readonly store: string;
+    /** Calls to the limit store (one per evaluation with limits; two with shadow limits). */
+    readonly checks: number;
+    /** Calls in which a limit or budget refused the request. */
+    readonly refusals: number;
+    /** Calls that failed because the store could not be reached (the fail mode applied). */
+    readonly storeErrors: number;
+    /** Reservations settled by reportUsage(). */
+    readonly settlements: number;
+  };
 }
 
 type Source = PolicySource;
@@ -112,6 +127,7 @@ export class PolicyEngineBuilder {
   private limitStore: LimitStore | undefined;
   private failMode: 'open' | 'closed' = 'closed';
   private pricing: Pricing | undefined;
+  private maxScanLength: number | undefined;
 
   /** A policy file (YAML or JSON; several documents per file allowed). */
   withPolicyFile(path: string): this {
@@ -172,19 +188,37 @@ export class PolicyEngineBuilder {
     return this;
   }
 
-  /** The prices budgets in dollars use (default: the pricing table shipped with the package). */
-  withPricing(pricing: Pricing): this {
-    this.pricing = pricing;
+  /**
+   * The prices cost(), budgets in dollars and cheaper-model suggestions use.
+   * Default: the table shipped with the package (data/pricing.json). Give a
+   * PricingTable (e.g. loadPricingFile('prices.json')), any object with
+   * cost() and cheaperModels(), or overrides in the pricing JSON format, which
+   * are applied to the shipped table (docs/functions.md, "Overriding prices").
+   * Throws PricingError for overrides that do not validate.
+   */
+  withPricing(pricing: Pricing | object): this {
+    this.pricing = resolvePricing(pricing);
+    return this;
+  }
+
+  /**
+   * How many characters of a text tokens(), pii(), redact(), secrets() and
+   * injection() look at (default 1 MiB); the rest is not scanned.
+   */
+  withMaxScanLength(characters: number): this {
+    this.maxScanLength = resolveMaxScanLength({ maxScanLength: characters });
     return this;
   }
 
   /** Loads and compiles the policies; rejects with PolicyLoadError listing every problem. */
   async build(): Promise<PolicyEngine> {
     if (this.sources.length === 0) throw new Error('no policies: call withPolicyFile(), withPolicyDir() or withPolicyText() before build()');
-    const engine = new PolicyEngine([...this.sources], this.decisionCache, this.compilationCache, [...this.functions], {
+    const pricing = this.pricing ?? defaultPricing();
+    const builtins = policyFunctions({ pricing, ...(this.maxScanLength !== undefined ? { maxScanLength: this.maxScanLength } : {}) });
+    const engine = new PolicyEngine([...this.sources], this.decisionCache, this.compilationCache, { builtins, custom: [...this.functions] }, {
       store: this.limitStore ?? new MemoryLimitStore(),
       failMode: this.failMode,
-      pricing: this.pricing,
+      pricing,
     });
     const r = await engine.reload();
     if (!r.ok) throw new PolicyLoadError(r.diagnostics);
@@ -217,8 +251,8 @@ export class PolicyEngine {
     private readonly sources: readonly Source[],
     private readonly cacheConfig: DecisionCacheConfig,
     compilationConfig: CompilationCacheConfig,
-    private readonly functions: readonly FunctionDecl[],
-    private readonly limits: { readonly store: LimitStore; readonly failMode: 'open' | 'closed'; readonly pricing: Pricing | undefined },
+    private readonly functions: { readonly builtins: readonly FunctionDecl[]; readonly custom: readonly FunctionDecl[] },
+    private readonly limits: { readonly store: LimitStore; readonly failMode: 'open' | 'closed'; readonly pricing: Pricing },
   ) {
     if (cacheConfig.enabled && cacheConfig.capacity > 0) {
       this.cache = new DecisionCache({ capacity: cacheConfig.capacity, ttlSeconds: cacheConfig.ttlSeconds, evictionPolicy: cacheConfig.evictionPolicy });
@@ -260,11 +294,13 @@ export class PolicyEngine {
   }
 
   private async doReload(): Promise<ReloadResult> {
-    const r = await loadAndCompile(this.sources, { functions: this.functions, cache: this.compiled });
+    const r = await loadAndCompile(this.sources, { builtins: this.functions.builtins, functions: this.functions.custom, cache: this.compiled });
     if (!r.set) {
       this.reloadFailures++;
       return { ok: false, revision: this.active?.set.revision ?? '', diagnostics: r.diagnostics };
     }
+    // The tokenizer takes about 100 ms to load: do it now rather than in the first request that counts tokens.
+    if (r.set.policies.some((p) => p.calls.has('tokens'))) preloadEncoding();
     // Decisions that depend on the clock or on stored limits are never cached.
     const key = this.cache && r.set.deterministic && !r.set.stateful ? buildKeyReader(r.set.reads) : undefined;
     // A new revision starts a new cache: entries of the old one could never be hit again.
@@ -371,47 +407,78 @@ export class PolicyEngine {
    */
   private runLimits(ev: Evaluation, start: Start, options: EvaluateOptions): Promise<void> | undefined {
     if (ev.pending.length === 0) return undefined;
-    const store = this.limits.store;
-    const nowMs = nowMsOf(ev, start.now);
     const enforced = ev.pending.filter((p) => p.rule.mode === 'enforce');
     const shadow = ev.pending.filter((p) => p.rule.mode === 'shadow');
     const pre = preliminaryDecision(ev);
-    const refused = pre === 'deny' || pre === 'throttle';
-    if (refused) for (const p of enforced) p.note = `not checked: the request is already refused (${pre}), so nothing is counted`;
-    const calls: { pending: PendingLimit[]; dryRun: boolean; id: string }[] = [];
-    if (enforced.length && !refused) calls.push({ pending: enforced, dryRun: options.dryRun === true, id: start.decisionId });
-    if (shadow.length) calls.push({ pending: shadow, dryRun: true, id: `${start.decisionId}:shadow` });
-    const waits: Promise<void>[] = [];
-    for (const c of calls) {
-      this.limitStats.checks++;
-      const apply = (result: StoreResult): void => {
-        if (!result.admitted && !c.dryRun) this.limitStats.refusals++;
-        applyLimitOutcomes(ev, c.pending, result, c.dryRun);
-      };
-      const fail = (e: unknown): void => {
-        this.limitStats.storeErrors++;
-        applyStoreFailure(ev, c.pending, e, this.limits.failMode === 'open', store.name);
-      };
-      try {
-        const r = store.check(c.id, c.pending.map((p) => p.check), nowMs, c.dryRun, c.pending.map((p) => p.meta));
-        if (r instanceof Promise) waits.push(r.then(apply, fail));
-        else apply(r);
-      } catch (e) {
-        fail(e);
-      }
+    const dryRun = options.dryRun === true;
+    if (pre === 'deny' || pre === 'throttle') {
+      for (const p of ev.pending) p.note = `not checked: the request is already refused (${pre}), so nothing is counted`;
+      return undefined;
     }
-    return waits.length ? Promise.all(waits).then(() => undefined) : undefined;
+    // Shadow limits run as if enforced, but in keys of their own (never shared with enforcement)
+    // and only for requests the enforced limits admit — a faithful trial — one call each, so that
+    // one shadow refusal does not hide another.
+    const shadows = (admitted: boolean): Promise<void> | undefined => {
+      if (!admitted) {
+        for (const p of shadow) p.note = 'not checked: the request was refused by an enforced limit';
+        return undefined;
+      }
+      const waits: Promise<void>[] = [];
+      shadow.forEach((p, i) => {
+        Object.assign(p, { check: { ...p.check, key: `shadow:${p.check.key}` } });
+        const w = this.storeCall(ev, [p], `${start.decisionId}:shadow:${i}`, dryRun, nowMsOf(ev, start.now));
+        if (w instanceof Promise) waits.push(w.then(() => undefined));
+      });
+      return waits.length ? Promise.all(waits).then(() => undefined) : undefined;
+    };
+    if (enforced.length === 0) return shadows(true);
+    const first = this.storeCall(ev, enforced, start.decisionId, dryRun, nowMsOf(ev, start.now));
+    if (first instanceof Promise) return first.then((admitted) => shadows(admitted));
+    return shadows(first);
+  }
+
+  /** One call to the store; returns whether it admitted (or a promise of it, for asynchronous stores). */
+  private storeCall(ev: Evaluation, pending: PendingLimit[], id: string, dryRun: boolean, nowMs: number): boolean | Promise<boolean> {
+    const store = this.limits.store;
+    this.limitStats.checks++;
+    const apply = (result: StoreResult): boolean => {
+      if (!result.admitted && !dryRun) this.limitStats.refusals++;
+      applyLimitOutcomes(ev, pending, result, dryRun);
+      return result.admitted;
+    };
+    const fail = (e: unknown): boolean => {
+      this.limitStats.storeErrors++;
+      const open = this.limits.failMode === 'open';
+      applyStoreFailure(ev, pending, e, open, store.name);
+      return open;
+    };
+    try {
+      const r = store.check(id, pending.map((p) => p.check), nowMs, dryRun, pending.map((p) => p.meta));
+      return r instanceof Promise ? r.then(apply, fail) : apply(r);
+    } catch (e) {
+      return fail(e);
+    }
   }
 
   private afterLimits(ev: Evaluation, start: Start, context: Readonly<Record<string, unknown>>, options: EvaluateOptions): Decision {
     const core = finish(ev);
-    const notes = new Map(ev.pending.map((p) => [`${p.policy.name}/${p.rule.id}`, { matched: p.match !== undefined, note: p.note ?? '' }]));
+    const notes = new Map<string, { matched: boolean; note: string; error?: boolean }>(
+      ev.pending.map((p) => [`${p.policy.namespace}/${p.policy.name}/${p.rule.id}`, { matched: p.match !== undefined, note: p.note ?? '' }]),
+    );
+    // Limits whose expressions failed never reached the store: their errors are the note.
+    for (const e of ev.errors) {
+      if (!e.rule || !(e.part.startsWith('limit') || e.part.startsWith('budget'))) continue;
+      const policy = start.active.set.policies.find((p) => p.name === e.policy);
+      const key = `${policy?.namespace ?? ''}/${e.policy}/${e.rule}`;
+      if (notes.has(key) && !notes.get(key)!.error && notes.get(key)!.note) continue;
+      notes.set(key, { matched: e.effect === 'matched', note: `${e.part} failed: ${e.message}; ${e.effect === 'matched' ? 'counted as matched (fail closed)' : 'counted as not matched (fail_open)'}`, error: true });
+    }
     const trace = options.trace ? this.trace(start.active, context, start.now, notes) : undefined;
     return this.stamp(core, start.active.set, false, start.t0, start.warnings, trace, start.decisionId);
   }
 
   private trace(active: Active, context: Readonly<Record<string, unknown>>, now: CelTimestamp | undefined, notes: LimitNotes | undefined): Decision['trace'] {
-    active.traced ??= compilePolicySet(active.documents, { functions: this.functions, traced: true, cache: this.compiled }).set;
+    active.traced ??= compilePolicySet(active.documents, { builtins: this.functions.builtins, functions: this.functions.custom, traced: true, cache: this.compiled }).set;
     return active.traced ? traceSet(active.traced, context, now, notes) : undefined;
   }
 
@@ -420,8 +487,11 @@ export class PolicyEngine {
    * used. Budgets in dollars take `cost`, or price the tokens with the
    * pricing table; budgets in tokens take input_tokens + output_tokens.
    */
-  async reportUsage(decisionId: string, usage: Usage): Promise<UsageResult> {
+  async reportUsage(decisionId: string, usage: Usage, options: { readonly now?: Date | string | number } = {}): Promise<UsageResult> {
     if (typeof decisionId !== 'string' || decisionId === '') throw new TypeError('reportUsage: decisionId must be the decision_id of a decision');
+    if (typeof usage !== 'object' || usage === null || Array.isArray(usage)) {
+      throw new TypeError('reportUsage: usage must be an object such as { input_tokens: 120, output_tokens: 300 } or { cost: 0.0042 }');
+    }
     for (const k of ['input_tokens', 'output_tokens', 'cost'] as const) {
       const v = usage[k];
       if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new RangeError(`reportUsage: ${k} must be a non-negative number, got ${String(v)}`);
@@ -431,7 +501,9 @@ export class PolicyEngine {
     if (refs.length === 0) return { found: false, settled: 0 };
     const actual = new Map<number, number>();
     for (const ref of refs) actual.set(ref.index, this.actualUse(ref.meta, usage));
-    const r = await store.settle(decisionId, actual, Date.now());
+    // The time the use is recorded at (late reports of rolling budgets count from then).
+    const nowMs = options.now === undefined ? Date.now() : timestampMs(toTimestamp(options.now));
+    const r = await store.settle(decisionId, actual, nowMs);
     this.limitStats.settlements += r.settled;
     return { found: r.found, settled: r.settled };
   }
@@ -498,6 +570,7 @@ export class PolicyEngine {
       compilationCache: { size: this.compiled?.size ?? 0, hits: this.compiled?.hits ?? 0, misses: this.compiled?.misses ?? 0 },
       reloads: this.reloads,
       reloadFailures: this.reloadFailures,
+      limits: { store: this.limits.store.name, ...this.limitStats },
     };
   }
 
@@ -520,7 +593,10 @@ interface Start {
 
 /** The evaluation's time in epoch ms: the `now` option, or the clock read once by the activation. */
 function nowMsOf(ev: Evaluation, now: CelTimestamp | undefined): number {
-  const t = now ?? ev.activation.now();
+  return timestampMs(now ?? ev.activation.now());
+}
+
+function timestampMs(t: CelTimestamp): number {
   return t.seconds * 1000 + Math.floor(t.nanos / 1e6);
 }
 

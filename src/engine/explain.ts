@@ -51,6 +51,7 @@ export function explainDecision(d: Decision): string {
       lines.push(`  ${t.result.toUpperCase().padEnd(11)} ${name}: ${t.why}`);
       for (const c of t.conditions) {
         for (const i of c.inputs) lines.push(`      ${i.expression} = ${i.value}`);
+        for (const n of c.notes ?? []) lines.push(`      note: ${n}`);
       }
     }
   }

@@ -16,7 +16,7 @@ export interface LoadedSet {
   readonly files: readonly string[];
 }
 
-export async function loadAndCompile(sources: readonly PolicySource[], opts: { functions?: readonly FunctionDecl[]; cache?: CompilationCache } = {}): Promise<LoadedSet> {
+export async function loadAndCompile(sources: readonly PolicySource[], opts: { builtins?: readonly FunctionDecl[]; functions?: readonly FunctionDecl[]; cache?: CompilationCache } = {}): Promise<LoadedSet> {
   const documents: Document[] = [];
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
@@ -49,7 +49,7 @@ export async function loadAndCompile(sources: readonly PolicySource[], opts: { f
   // Documents that loaded are compiled even when others failed to load, so one run reports
   // every problem (a CEL error in one file is not hidden by a YAML error in another); the
   // set is only used when everything loaded.
-  const r = compilePolicySet(documents, { functions: opts.functions, cache: opts.cache });
+  const r = compilePolicySet(documents, { builtins: opts.builtins, functions: opts.functions, cache: opts.cache });
   diagnostics.push(...r.diagnostics);
   return { set: loadFailed ? undefined : r.set, documents, diagnostics: sortDiagnostics(diagnostics), files };
 }

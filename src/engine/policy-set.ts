@@ -41,7 +41,9 @@ export interface CompiledPolicySet {
 }
 
 export interface CompileSetOptions {
-  /** Extra CEL functions (LLM built-ins, custom functions). */
+  /** The built-in functions (default: policyFunctions() with default options). */
+  readonly builtins?: readonly FunctionDecl[];
+  /** Extra CEL functions (custom functions). */
   readonly functions?: readonly FunctionDecl[];
   /** Compile evaluators that record every node's value (for traces). */
   readonly traced?: boolean;
@@ -78,6 +80,13 @@ export class CompilationCache {
   get size(): number {
     return this.map.size;
   }
+}
+
+let builtins: readonly FunctionDecl[] | undefined;
+/** policyFunctions() with default options, made once. */
+function defaultBuiltins(): readonly FunctionDecl[] {
+  builtins ??= policyFunctions();
+  return builtins;
 }
 
 export function compilePolicySet(docs: readonly Document[], opts: CompileSetOptions = {}): { set?: CompiledPolicySet; diagnostics: Diagnostic[] } {
@@ -119,7 +128,7 @@ export function compilePolicySet(docs: readonly Document[], opts: CompileSetOpti
   const env = new CelEnv({
     numericPromotion: settings.numericPromotion,
     variables,
-    functions: [...policyFunctions(), ...(opts.functions ?? [])],
+    functions: [...(opts.builtins ?? defaultBuiltins()), ...(opts.functions ?? [])],
     absentVariables: 'empty',
   });
   const envKey = hash(

@@ -2,6 +2,7 @@
 // evaluation, and turning the store's answer back into matches and
 // obligations. See docs/limits.md for the semantics.
 
+import type { Pricing } from '../functions/pricing.js';
 import type { Activation } from '../cel/activation.js';
 import { CelError } from '../cel/errors.js';
 import { literal } from '../cel/format.js';
@@ -14,14 +15,6 @@ import type { CompiledExpr, CompiledPolicy, CompiledRule } from './compile-polic
 import type { MatchedRule, RuleError } from './decision.js';
 import { type Evaluation, asCelError, defaultReason, errorEntry, renderTemplate, restoreLets } from './evaluate.js';
 import { createHash } from 'node:crypto';
-
-/** What pricing the engine needs: costs in dollars, and cheaper models to suggest. */
-export interface Pricing {
-  /** Dollars for the given tokens, or undefined for a model the table does not know. */
-  cost(model: string, inputTokens: number, outputTokens: number): number | undefined;
-  /** Models that cost less than `model`, most expensive (most capable) first. */
-  cheaperModels(model: string): readonly string[];
-}
 
 /** How a limit or budget rule turned out, once the store answered. */
 export interface StatefulEffect {
@@ -79,14 +72,24 @@ export function pendingLimit(p: CompiledPolicy, r: CompiledRule, a: Activation, 
       throw Object.assign(asCelError(err), { part, expr: e });
     }
   };
+  // Fix: a value of the wrong type (or not finite) was reported without its part and position,
+  // as an error of `limit`/`budget` at the key expression; keep the part of the expression it came from.
+  const num = (e: CompiledExpr, part: string): number => {
+    const v = eval_(e, part);
+    try {
+      return numberOf(v, part);
+    } catch (err) {
+      throw Object.assign(asCelError(err), { part, expr: e });
+    }
+  };
   try {
     const nowMs = nowOf(a, now);
     const base = `${p.namespace}/${p.name}/${r.id}`;
     if (r.limit) {
       const l = r.limit;
       const key = keyText(eval_(l.key, 'limit.key'));
-      const amount = l.cost ? toCount(numberOf(eval_(l.cost, 'limit.cost'), 'limit.cost')) : 1;
-      const capacity = Math.floor(numberOf(eval_(l.max, l.cost ? 'limit.max' : 'limit.requests'), 'limit.max'));
+      const amount = l.cost ? toCount(num(l.cost, 'limit.cost')) : 1;
+      const capacity = Math.floor(num(l.max, l.cost ? 'limit.max' : 'limit.requests'));
       return {
         policy: p,
         rule: r,
@@ -96,7 +99,7 @@ export function pendingLimit(p: CompiledPolicy, r: CompiledRule, a: Activation, 
     }
     const b = r.budget!;
     const key = keyText(eval_(b.key, 'budget.key'));
-    const limitValue = numberOf(eval_(b.limit, 'budget.limit'), 'budget.limit');
+    const limitValue = num(b.limit, 'budget.limit');
     const capacity = b.unit === 'usd' ? limitToMicros(limitValue) : Math.floor(limitValue);
     let amount: number;
     let minAmount: number | undefined;
@@ -105,8 +108,8 @@ export function pendingLimit(p: CompiledPolicy, r: CompiledRule, a: Activation, 
     if (b.usage) {
       const model = eval_(b.usage.model, 'budget.usage.model');
       if (typeof model !== 'string') throw Object.assign(new CelError(`budget.usage.model must be a string, got ${kindName(model)}`), { part: 'budget.usage.model', expr: b.usage.model });
-      const inputTokens = toCount(numberOf(eval_(b.usage.inputTokens, 'budget.usage.input_tokens'), 'input_tokens'));
-      const outputTokens = toCount(numberOf(eval_(b.usage.outputTokens, 'budget.usage.output_tokens'), 'output_tokens'));
+      const inputTokens = toCount(num(b.usage.inputTokens, 'budget.usage.input_tokens'));
+      const outputTokens = toCount(num(b.usage.outputTokens, 'budget.usage.output_tokens'));
       usage = { model, inputTokens, outputTokens };
       if (b.unit === 'usd') {
         const dollars = need(pricing).cost(model, inputTokens, outputTokens);
@@ -119,8 +122,9 @@ export function pendingLimit(p: CompiledPolicy, r: CompiledRule, a: Activation, 
       }
       meta = JSON.stringify({ u: b.unit, m: model });
     } else {
-      const v = numberOf(eval_(b.amount!, 'budget.amount'), 'budget.amount');
-      amount = b.unit === 'usd' ? toMicros(v) : toCount(v);
+      const v = num(b.amount!, 'budget.amount');
+      // Fix: toMicros keeps the sign, so a negative estimate credited the budget; like toCount, count it as 0.
+      amount = b.unit === 'usd' ? Math.max(0, toMicros(v)) : toCount(v);
       meta = JSON.stringify({ u: b.unit });
     }
     let check: Check;
@@ -170,7 +174,7 @@ function describeOutcome(p: PendingLimit, o: CheckOutcome, admitted: boolean, dr
   const state = `${show(p, o.used)} of ${show(p, c.capacity)} used ${what}; this request needs ${show(p, c.amount)}`;
   if (!o.fits) return `${state}: it does not fit${o.retryAfterMs !== undefined ? ` (fits again in ${formatMs(o.retryAfterMs)})` : ''}`;
   if (!admitted) return `${state}: it fits, but nothing was counted because another limit refused the request`;
-  if (dryRun) return `${state}: it fits (dry run: nothing counted)`;
+  if (dryRun) return o.granted < c.amount ? `${state}: only ${show(p, o.granted)} left (dry run: nothing reserved)` : `${state}: it fits (dry run: nothing counted)`;
   return o.granted < c.amount ? `${state}: only ${show(p, o.granted)} left, reserved` : `${state}: counted`;
 }
 
@@ -193,7 +197,7 @@ export function applyLimitOutcomes(ev: Evaluation, pending: readonly PendingLimi
   const a = ev.activation;
   const pricing = ev.pricing;
   pending.forEach((p, i) => {
-    const o = result.outcomes[i]!;
+    const o = grantedIn(p, result.outcomes[i]!, dryRun);
     p.note = describeOutcome(p, o, result.admitted, dryRun);
     const r = p.rule;
     let effect: StatefulEffect | undefined;
@@ -218,6 +222,18 @@ export function applyLimitOutcomes(ev: Evaluation, pending: readonly PendingLimi
     p.match = { policy: p.policy.name, namespace: p.policy.namespace, rule: r.id, decision: effect.decision, reason: text, severity: effect.decision === r.decision ? r.severity : effect.decision === 'warn' ? 'low' : 'info', mode: r.mode };
     if (r.mode === 'enforce') ev.hits.push({ policy: p.policy, rule: r, stateful: effect, ...(p.lets ? { lets: p.lets } : {}) });
   });
+}
+
+/**
+ * Fix: a dry run (dryRun: true, and every shadow check) reserves nothing, so
+ * the store reports `granted: 0` — which made every budget with `usage` look
+ * clamped to max_tokens 1. For a dry run, what the store WOULD grant is
+ * worked out here: the whole amount, or the rest of the capacity (clamp).
+ */
+function grantedIn(p: PendingLimit, o: CheckOutcome, dryRun: boolean): CheckOutcome {
+  if (!dryRun || !o.fits) return o;
+  const c = p.check;
+  return { ...o, granted: o.used + c.amount <= c.capacity ? c.amount : Math.max(0, c.capacity - o.used) };
 }
 
 /** The store could not be reached: fail open (rules skipped) or closed (rules match), with the error listed. */
@@ -255,3 +271,5 @@ function suggestion(p: PendingLimit, o: CheckOutcome, pricing: Pricing | undefin
   }
   return {};
 }
+
+export type { Pricing };

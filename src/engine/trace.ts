@@ -10,13 +10,14 @@ import { forEachChild } from '../cel/ast.js';
 import { CelError } from '../cel/errors.js';
 import { literal } from '../cel/format.js';
 import type { CelTimestamp } from '../cel/values.js';
+import { MEMO_KEYS } from '../functions/common.js';
 import type { CompiledExpr, CompiledPolicy } from './compile-policy.js';
 import type { TraceCondition, TraceEntry } from './decision.js';
 import { condition, newActivation, resetPolicySlots } from './evaluate.js';
 import type { CompiledPolicySet } from './policy-set.js';
 
 /** For limit and budget rules: whether the store's answer made the rule match, and what it said. */
-export type LimitNotes = ReadonlyMap<string, { readonly matched: boolean; readonly note: string }>;
+export type LimitNotes = ReadonlyMap<string, { readonly matched: boolean; readonly note: string; readonly error?: boolean }>;
 
 export function traceSet(set: CompiledPolicySet, ctx: Readonly<Record<string, unknown>>, now?: CelTimestamp, notes?: LimitNotes): TraceEntry[] {
   const a = newActivation(set, ctx, now);
@@ -63,11 +64,11 @@ export function traceSet(set: CompiledPolicySet, ctx: Readonly<Record<string, un
       }
       const why = r.when ? `when \`${oneLine(r.when.text.text)}\` is true` + (r.unless ? ` and unless \`${oneLine(r.unless.text.text)}\` is false` : '') : r.unless ? `unless \`${oneLine(r.unless.text.text)}\` is false` : 'the rule has no condition';
       // Limit and budget rules match only when the store said the request does not fit.
-      const limit = r.limit || r.budget ? notes?.get(`${p.name}/${r.id}`) : undefined;
+      const limit = r.limit || r.budget ? notes?.get(`${p.namespace}/${p.name}/${r.id}`) : undefined;
       if (r.limit || r.budget) {
         const applies = r.when || r.unless ? `${why}, so the ${r.limit ? 'limit' : 'budget'} applies: ` : '';
         const said = limit?.note || 'not checked';
-        out.push({ ...base, result: limit?.matched ? 'matched' : 'not_matched', why: `${applies}${said}`, conditions: conds });
+        out.push({ ...base, result: limit?.error ? 'error' : limit?.matched ? 'matched' : 'not_matched', why: `${applies}${said}`, conditions: conds });
         continue;
       }
       out.push({ ...base, result: 'matched', why: r.mode === 'shadow' ? `${why} (shadow: reported, not enforced)` : why, conditions: conds });
@@ -85,18 +86,47 @@ function oneLine(s: string): string {
   return t.length > 120 ? t.slice(0, 117) + '...' : t;
 }
 
+/**
+ * The LLM built-ins note in the activation's memo when a token count is an
+ * estimate or a scan stopped at the cap. Cleared before each condition and
+ * read after it, so each condition reports its own.
+ */
+function takeNotes(a: Activation, before: Map<string, unknown> | undefined): string[] {
+  const notes: string[] = [];
+  const models = a.memo?.get(MEMO_KEYS.tokensEstimated) as readonly string[] | undefined;
+  const scans = a.memo?.get(MEMO_KEYS.scanTruncated) as readonly string[] | undefined;
+  for (const m of models ?? []) notes.push(`tokens() for '${m}' is an estimate: no tokenizer for this model family ships with the engine, or the text is longer than the scan cap`);
+  for (const f of scans ?? []) notes.push(`${f}() looked only at the first characters of a text longer than the scan cap`);
+  // Put back what earlier conditions noted, so the memo stays a record of the whole evaluation.
+  for (const k of [MEMO_KEYS.tokensEstimated, MEMO_KEYS.scanTruncated]) {
+    const earlier = before?.get(k) as string[] | undefined;
+    const now = a.memo?.get(k) as string[] | undefined;
+    if (earlier) a.memo!.set(k, [...new Set([...earlier, ...(now ?? [])])]);
+  }
+  return notes;
+}
+
 function traceCondition(part: TraceCondition['part'], e: CompiledExpr, a: Activation): { cond: TraceCondition; value?: boolean; error?: CelError } {
+  let before: Map<string, unknown> | undefined;
+  if (a.memo) {
+    for (const k of [MEMO_KEYS.tokensEstimated, MEMO_KEYS.scanTruncated]) {
+      if (!a.memo.has(k)) continue;
+      (before ??= new Map()).set(k, a.memo.get(k));
+      a.memo.delete(k);
+    }
+  }
   a.trace = new Map();
   const r = condition(e, a);
   const trace = a.trace;
   a.trace = undefined;
+  const notes = takeNotes(a, before);
   const base = e.compiled.traceBase;
   const inputs = collectInputs(e.compiled.ast, e.text.text).map(({ node, text }) => ({
     expression: text,
     value: trace.has(base + node.id) ? literal(trace.get(base + node.id)) : '<not evaluated>',
   }));
   const value = r.error ? `<error: ${r.error.message}>` : String(r.value);
-  return { cond: { part, expression: e.text.text, value, inputs }, value: r.value, error: r.error };
+  return { cond: { part, expression: e.text.text, value, inputs, ...(notes.length ? { notes } : {}) }, value: r.value, error: r.error };
 }
 
 const OPERATORS = /^(_.*_|!_|-_|@in)$/;

@@ -3,6 +3,7 @@
 // process). Every call runs to completion synchronously, so check-and-reserve
 // is atomic without locks. For limits shared by replicas use the Redis store.
 
+import { OrderedQueue } from './ordered-queue.js';
 import type { Check, CheckKind, CheckOutcome, LimitStore, ReservationRef, SettleResult, StoreResult } from './types.js';
 
 interface Entry {
@@ -16,7 +17,7 @@ interface Entry {
 interface KeyState {
   readonly kind: CheckKind;
   /** window/rolling: entries in time order. */
-  entries: Entry[];
+  readonly entries: OrderedQueue<Entry>;
   /** Sum of the live entries' amounts (window/rolling) or of pending reservations (calendar). */
   total: number;
   /** calendar: settled use in the period. */
@@ -24,9 +25,11 @@ interface KeyState {
   /** Budgets: open reservations by id. */
   readonly pending: Map<string, Entry>;
   /** Budgets: reservation ids in the order they lapse (one TTL per key). */
-  pendingOrder: string[];
+  readonly pendingOrder: OrderedQueue<Entry>;
   /** When the key holds nothing useful any more and may be dropped. */
   expiresAt: number;
+  /** window/rolling: the window length (for late reports, which the check does not accompany). */
+  windowMs?: number;
 }
 
 interface DecisionRecord {
@@ -36,6 +39,36 @@ interface DecisionRecord {
 
 /** How long a decision's reservations stay settleable after they lapse (late usage reports still count). */
 const SETTLE_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Lapsed reservations release what they held. `pendingOrder` holds reservations
+ * in lapse order (inserted in place when made out of time order — callers may
+ * pass `now` out of order); settled ones stay in it until they reach the front.
+ */
+function dropLapsed(s: KeyState, nowMs: number): void {
+  for (let e = s.pendingOrder.peek(); e; e = s.pendingOrder.peek()) {
+    const open = s.pending.get(e.id) === e;
+    if (open && (e.pendingUntil ?? Infinity) > nowMs) break;
+    s.pendingOrder.shift();
+    if (open) {
+      s.pending.delete(e.id);
+      s.total -= e.amount;
+      e.amount = 0;
+    }
+  }
+}
+
+function newState(kind: CheckKind, nowMs: number): KeyState {
+  return {
+    kind,
+    entries: new OrderedQueue<Entry>((e) => e.ts),
+    total: 0,
+    spent: 0,
+    pending: new Map(),
+    pendingOrder: new OrderedQueue<Entry>((e) => e.pendingUntil ?? Infinity),
+    expiresAt: nowMs,
+  };
+}
 
 export class MemoryLimitStore implements LimitStore {
   readonly synchronous = true;
@@ -75,18 +108,21 @@ export class MemoryLimitStore implements LimitStore {
       const entryId = `${decisionId}#${i}`;
       const entry: Entry = { id: entryId, ts: nowMs, amount };
       if (c.kind === 'window') {
-        s.entries.push(entry);
+        s.entries.insert(entry);
         s.total += amount;
         s.expiresAt = Math.max(s.expiresAt, nowMs + (c.windowMs ?? 0));
       } else {
         const rttl = c.reservationTtlMs ?? 0;
         entry.pendingUntil = nowMs + rttl;
         s.pending.set(entryId, entry);
-        s.pendingOrder.push(entryId);
+        // Settled or lapsed reservations still in the queue do not fix the order.
+        s.pendingOrder.insert(entry, (other) => s.pending.get(other.id) !== other);
         s.total += amount;
         if (c.kind === 'rolling') {
-          s.entries.push(entry);
-          s.expiresAt = Math.max(s.expiresAt, nowMs + (c.windowMs ?? 0) + rttl);
+          s.entries.insert(entry);
+          // Fix: keep the key as long as the decision stays settleable (the TTL plus an hour), as
+          // calendar keys are kept: a sweep in between dropped it, and a late report with it.
+          s.expiresAt = Math.max(s.expiresAt, nowMs + (c.windowMs ?? 0) + rttl, nowMs + rttl + SETTLE_GRACE_MS);
         } else {
           s.expiresAt = Math.max(s.expiresAt, (c.periodEndMs ?? nowMs) + rttl + SETTLE_GRACE_MS);
         }
@@ -129,8 +165,10 @@ export class MemoryLimitStore implements LimitStore {
         // The reservation lapsed before the report: the use still happened and still counts.
         if (ref.kind === 'calendar') s.spent += amount;
         else {
-          s.entries.push({ id: ref.entryId, ts: nowMs, amount });
+          s.entries.insert({ id: ref.entryId, ts: nowMs, amount });
           s.total += amount;
+          // Fix: the late use counts for a whole window from now: keep the key that long.
+          s.expiresAt = Math.max(s.expiresAt, nowMs + (s.windowMs ?? 0));
         }
       }
       settled++;
@@ -147,34 +185,21 @@ export class MemoryLimitStore implements LimitStore {
   private state(c: Check, nowMs: number): KeyState {
     let s = this.keys.get(c.key);
     if (!s || s.kind !== c.kind) {
-      s = { kind: c.kind, entries: [], total: 0, spent: 0, pending: new Map(), pendingOrder: [], expiresAt: nowMs };
+      s = newState(c.kind, nowMs);
       this.keys.set(c.key, s);
     }
-    // Lapsed reservations release what they held.
-    while (s.pendingOrder.length) {
-      const id = s.pendingOrder[0]!;
-      const e = s.pending.get(id);
-      if (e && (e.pendingUntil ?? Infinity) > nowMs) break;
-      s.pendingOrder.shift();
-      if (e) {
-        s.pending.delete(id);
-        s.total -= e.amount;
-        e.amount = 0;
-      }
-    }
+    if (c.windowMs !== undefined) s.windowMs = c.windowMs;
+    dropLapsed(s, nowMs);
     if (c.windowMs !== undefined && (c.kind === 'window' || c.kind === 'rolling')) {
       const start = nowMs - c.windowMs;
-      let drop = 0;
-      while (drop < s.entries.length && s.entries[drop]!.ts <= start) {
-        const e = s.entries[drop]!;
+      for (let e = s.entries.peek(); e && e.ts <= start; e = s.entries.peek()) {
+        s.entries.shift();
         s.total -= e.amount;
         if (e.pendingUntil !== undefined) {
           s.pending.delete(e.id);
           e.pendingUntil = undefined;
         }
-        drop++;
       }
-      if (drop) s.entries = s.entries.slice(drop);
     }
     return s;
   }
@@ -185,14 +210,16 @@ export class MemoryLimitStore implements LimitStore {
     if ((c.minAmount ?? c.amount) > c.capacity) return undefined;
     if (c.kind === 'calendar') return c.periodEndMs === undefined ? undefined : Math.max(0, c.periodEndMs - nowMs);
     // When each entry stops counting: at the end of its window, or when its reservation lapses.
-    const frees = s.entries
+    const frees = [...s.entries]
       .filter((e) => e.amount > 0)
       .map((e) => ({ at: Math.min(e.ts + (c.windowMs ?? 0), e.pendingUntil ?? Infinity), amount: e.amount }))
       .sort((a, b) => a.at - b.at);
     let freed = 0;
     for (const f of frees) {
       freed += f.amount;
-      if (freed >= need) return Math.max(1, Math.ceil(f.at - nowMs) + 1);
+      // Fix: an entry stops counting AT `at` (window: ts <= now - window; reservation: pendingUntil <= now),
+      // so the wait is exactly at - now; the former `+ 1` made retry_after_ms one millisecond late.
+      if (freed >= need) return Math.max(1, Math.ceil(f.at - nowMs));
     }
     return undefined;
   }
@@ -208,6 +235,9 @@ export class MemoryLimitStore implements LimitStore {
         if (r.done) break;
       }
       const [k, s] = r.value;
+      // Fix: reservations that lapsed while nobody checked the key (an old calendar period is
+      // never checked again) kept `pending` non-empty, so such keys were never dropped.
+      if (s.expiresAt < nowMs) dropLapsed(s, nowMs);
       if (s.expiresAt < nowMs && s.pending.size === 0) this.keys.delete(k);
     }
     for (let n = 0; n < 64; n++) {

@@ -13,14 +13,45 @@ export interface Period {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
-/** Epoch ms of local midnight `days` (days since 1970-01-01, local calendar) in `tz`. */
+const HOUR_MS = 3_600_000;
+
+/** Epoch ms of local midnight `days` (days since 1970-01-01, local calendar) in `tz`: the first instant of that local day. */
 function localMidnightToUtcMs(days: number, tz: string): number {
-  // Offsets change at most by hours: take the offset at the naive instant, then correct once.
+  // Fix: the old two-step correction (offset at the naive instant, then at
+  // the guess) assumed local midnight exists exactly once. Around a
+  // transition at midnight it does not: where clocks jump forward AT
+  // midnight west of UTC (America/Havana, Santiago, Asuncion, Sao Paulo until
+  // 2019...) it never happens and the old answer was an hour early, while the
+  // local date was still the old day; where clocks fall back over midnight
+  // (Asia/Amman, Gaza...) it happens twice and the old answer was the second
+  // time, an hour late. The day starts at the FIRST instant whose local time
+  // is at or after midnight.
+  //
+  // Local midnight is at naive − offset; offsets lie within −12h..+14h, so it
+  // falls within [naive − 14h, naive + 12h]. The offsets in force just before
+  // and just after that span give the two candidates (one transition at most
+  // in such a span).
   const naive = days * 86_400_000;
-  const off1 = offsetMs(naive, tz);
-  const guess = naive - off1;
-  const off2 = offsetMs(guess, tz);
-  return naive - off2;
+  const before = offsetMs(naive - 15 * HOUR_MS, tz);
+  const after = offsetMs(naive + 13 * HOUR_MS, tz);
+  if (before === after) return naive - before;
+  const lo = Math.min(naive - before, naive - after);
+  const hi = Math.max(naive - before, naive - after);
+  const localOf = (t: number): number => t + offsetMs(t, tz);
+  if (localOf(lo) >= naive) return lo;
+  const atHi = localOf(hi);
+  if (atHi === naive) return hi;
+  if (atHi < naive) return naive - after; // more than one transition: not expected in real zones
+  // Midnight falls inside a gap: the day starts at the jump itself, in
+  // (lo, hi]; find it (in seconds, the resolution of offsetMs).
+  let a = Math.floor(lo / 1000);
+  let b = Math.ceil(hi / 1000);
+  while (b - a > 1) {
+    const m = Math.floor((a + b) / 2);
+    if (localOf(m * 1000) >= naive) b = m;
+    else a = m;
+  }
+  return b * 1000;
 }
 
 function offsetMs(utcMs: number, tz: string): number {

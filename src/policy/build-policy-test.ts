@@ -22,6 +22,8 @@ export function buildPolicyTest(raw: RawPolicyTest, loc: Locator): PolicyTestDoc
       context: c.context,
       expect: expectation(c.expect),
       ...(c.now === undefined ? {} : { now: c.now }),
+      repeat: c.repeat ?? 1,
+      ...(c.report_usage === undefined ? {} : { reportUsage: c.report_usage }),
     })),
   };
 }

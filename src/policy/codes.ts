@@ -52,6 +52,7 @@ export const DIAGNOSTIC_CODES = {
   'invalid-timezone': { severity: 'error', summary: 'A budget `timezone` is not an IANA time zone.' },
   'timezone-without-calendar': { severity: 'error', summary: 'A budget `timezone` with a rolling period, where it means nothing.' },
   'clamp-needs-usage': { severity: 'error', summary: 'A budget with `on_exceed: clamp` has `amount` instead of `usage`.' },
+  'invalid-limit': { severity: 'error', summary: 'A limit without `requests` or `cost` + `max`, or a budget without `amount` or `usage` (or with both).' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -100,6 +100,8 @@ export interface RawPolicyTest {
       readonly name: string;
       readonly context: Record<string, unknown>;
       readonly now?: string;
+      readonly repeat?: number;
+      readonly report_usage?: { readonly input_tokens?: number; readonly output_tokens?: number; readonly cost?: number };
       readonly expect: RawExpectation;
     }[];
   };

@@ -17,6 +17,8 @@ import { API_VERSION, type Diagnostic } from './types.js';
 import { isRecord, valueAt } from './values.js';
 
 const MODIFY_OP = '/definitions/modifyOp';
+const LIMIT = '/definitions/limit';
+const BUDGET = '/definitions/budget';
 const MODIFY_SET = `${MODIFY_OP}/allOf/0/then`;
 const MODIFY_CLAMP = `${MODIFY_OP}/allOf/1/then`;
 const OPS = ['set', 'clamp', 'remove'] as const;
@@ -159,6 +161,8 @@ class Translator {
         };
       case 'minimum':
       case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum':
         return {
           code: 'invalid-value',
           message: `${field} must be ${String(params.comparison)} ${String(params.limit)}, got ${describeValue(value)}`,
@@ -178,6 +182,7 @@ class Translator {
       case 'anyOf':
       case 'dependencies':
         if (this.where(e)?.startsWith(MODIFY_OP)) return this.modifyOp(e, path, value);
+        if (this.where(e) === LIMIT || this.where(e) === BUDGET) return this.statefulShape(this.where(e) === LIMIT, path, value);
         break;
     }
     return {
@@ -328,6 +333,43 @@ class Translator {
     const span = this.loc.keySpan([...path, key]);
     if (def === 'identifier') return this.identifier(key, span);
     return { code: 'invalid-value', message: `key ${quote(key)} in ${objectName(path)} ${e.message ?? 'is invalid'}`, span };
+  }
+
+  /** A limit needs `requests`, or `cost` and `max`; a budget needs `amount` or `usage`. */
+  private statefulShape(isLimit: boolean, path: Path, value: unknown): Issue {
+    const item = isRecord(value) ? value : {};
+    if (isLimit) {
+      const has = (k: string): boolean => k in item;
+      if (has('requests') && (has('cost') || has('max'))) {
+        return {
+          code: 'invalid-limit',
+          message: `a limit counts requests (\`requests\`) or a cost (\`cost\` with \`max\`), not both`,
+          hint: 'keep requests: N to count requests, or cost and max to count e.g. tokens',
+          span: this.loc.keySpan([...path, has('cost') ? 'cost' : 'max']),
+        };
+      }
+      if (has('cost') !== has('max')) {
+        return {
+          code: 'invalid-limit',
+          message: has('cost') ? '`cost` needs `max`: the most the costs may add up to per window' : '`max` needs `cost`: what one request uses of it',
+          hint: has('cost') ? 'add max: <number or CEL>' : "add cost: <CEL>, e.g. tokens(request.messages), or use requests: N",
+          span: this.loc.keySpan([...path, has('cost') ? 'cost' : 'max']),
+        };
+      }
+      return {
+        code: 'invalid-limit',
+        message: 'a limit needs `requests` (count requests) or `cost` and `max` (count a cost, e.g. tokens)',
+        hint: "e.g. { key: user.id, requests: 60, window: 1m }",
+        span: this.loc.valueSpan(path),
+      };
+    }
+    const both = 'amount' in item && 'usage' in item;
+    return {
+      code: 'invalid-limit',
+      message: both ? 'a budget takes `amount` or `usage`, not both' : "a budget needs `amount` (the request's estimated use) or `usage` (model and token counts to price)",
+      hint: both ? 'keep usage to let the engine clamp max_tokens and suggest cheaper models; amount for a ready number' : 'e.g. usage: { model: request.model, input_tokens: ..., output_tokens: request.max_tokens }',
+      span: both ? this.loc.keySpan([...path, 'amount']) : this.loc.valueSpan(path),
+    };
   }
 
   private modifyOp(e: ErrorObject, path: Path, value: unknown): Issue {

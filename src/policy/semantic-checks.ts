@@ -49,7 +49,8 @@ export function checkPolicy(value: unknown, loc: Locator): Diagnostic[] {
     // Only a valid decision can contradict other keys; an invalid one was reported by the schema.
     const decision = typeof rule.decision === 'string' && DECISIONS.has(rule.decision) ? rule.decision : undefined;
     if ('retry_after' in rule) {
-      if (decision !== undefined && decision !== 'throttle') {
+      // On limit/budget rules `stateful-retry-after` says it better.
+      if (decision !== undefined && decision !== 'throttle' && !isRecord(rule.limit) && !isRecord(rule.budget)) {
         out.push(
           makeDiagnostic({
             code: 'retry-after-not-throttle',

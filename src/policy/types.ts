@@ -171,6 +171,10 @@ export interface TestCaseDoc {
   readonly expect: TestExpectation;
   /** RFC 3339 time used as now() for this case; overrides the suite's. */
   readonly now?: string;
+  /** Evaluate this many times in a row (limits count each); expectations apply to the last. Default 1. */
+  readonly repeat: number;
+  /** Usage reported for each evaluation's decision (settles budget reservations). */
+  readonly reportUsage?: { readonly input_tokens?: number; readonly output_tokens?: number; readonly cost?: number };
 }
 
 export interface PolicyTestDoc {

@@ -5,6 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Decision } from '../engine/decision.js';
 import { PolicyEngine, PolicyLoadError } from '../engine/engine.js';
+import type { Pricing } from '../functions/pricing.js';
 import { loadPolicySources } from '../policy/load.js';
 import type { Diagnostic, PolicyTestDoc } from '../policy/types.js';
 import { type Difference, compareDecision } from './expect.js';
@@ -37,20 +38,26 @@ export interface TestRunResult {
 }
 
 /** Finds PolicyTest documents under `paths` and runs them. */
-export async function runPolicyTests(paths: readonly string[]): Promise<TestRunResult> {
+export interface TestRunOptions {
+  /** The prices of every suite's engine (default: the shipped table). */
+  readonly pricing?: Pricing;
+}
+
+export async function runPolicyTests(paths: readonly string[], options: TestRunOptions = {}): Promise<TestRunResult> {
   const loaded = await loadPolicySources(paths);
   const diagnostics = loaded.diagnostics.filter((d) => d.severity === 'error');
   const suites: SuiteResult[] = [];
   for (const doc of loaded.documents) {
-    if (doc.kind === 'PolicyTest') suites.push(await runSuite(doc));
+    if (doc.kind === 'PolicyTest') suites.push(await runSuite(doc, options));
   }
   const passed = diagnostics.length === 0 && suites.length > 0 && suites.every((s) => s.loadErrors.length === 0 && s.cases.every((c) => c.passed));
   return { suites, diagnostics, passed };
 }
 
-async function runSuite(doc: PolicyTestDoc): Promise<SuiteResult> {
+async function runSuite(doc: PolicyTestDoc, options: TestRunOptions): Promise<SuiteResult> {
   const base = dirname(doc.file);
   const builder = PolicyEngine.builder().withCacheCapacity(0);
+  if (options.pricing) builder.withPricing(options.pricing);
   for (const p of doc.policies) builder.withPolicyDir(resolve(base, p));
   let engine: PolicyEngine;
   try {
@@ -65,12 +72,18 @@ async function runSuite(doc: PolicyTestDoc): Promise<SuiteResult> {
     const t0 = performance.now();
     try {
       const now = c.now ?? doc.now;
-      const decision = await engine.evaluate(c.context, { now });
+      // Limits and budgets keep state across the cases of a suite (in order): `repeat` evaluates
+      // the context several times, `report_usage` settles each decision's reservations.
+      // The last evaluation carries a trace, shown when the case fails (evaluating again to get one
+      // would count against limits a second time).
+      let decision = await engine.evaluate(c.context, { now, trace: c.repeat === 1 });
+      for (let i = 1; i <= c.repeat; i++) {
+        if (i > 1) decision = await engine.evaluate(c.context, { now, trace: i === c.repeat });
+        if (c.reportUsage) await engine.reportUsage(decision.decision_id, c.reportUsage);
+      }
       for (const m of decision.matched) matchedRules.add(`${m.policy}/${m.rule}`);
       const differences = compareDecision(decision, c.expect);
-      // On failure, re-run with a trace so the report can show why.
-      const shown = differences.length ? await engine.evaluate(c.context, { now, trace: true }) : decision;
-      cases.push({ name: c.name, passed: differences.length === 0, differences, decision: shown, durationMs: performance.now() - t0 });
+      cases.push({ name: c.name, passed: differences.length === 0, differences, decision, durationMs: performance.now() - t0 });
     } catch (e) {
       cases.push({ name: c.name, passed: false, differences: [], error: e instanceof Error ? e.message : String(e), durationMs: performance.now() - t0 });
     }

@@ -6,7 +6,7 @@
 // 5 at a time) and each one groups related checks. Nothing here asserts a
 // timing; `bench` is checked for structure only.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -217,6 +217,54 @@ describe.concurrent('policy-engine eval', () => {
   });
 });
 
+describe.concurrent('--pricing', () => {
+  const POLICY = `apiVersion: policy.llm/v1
+kind: Policy
+metadata: { name: p }
+spec:
+  rules:
+    - id: pricey
+      when: "cost(request.model, 1000000, 0) > 1.0"
+      decision: deny
+      reason: "costs $\${cost(request.model, 1000000, 0)} per 1M input tokens"
+---
+apiVersion: policy.llm/v1
+kind: PolicyTest
+metadata: { name: prices }
+spec:
+  policies: [p.yaml]
+  cases:
+    - name: acme-1 is priced by the file
+      context: { request: { model: acme-1 } }
+      expect: { decision: deny, reason: "costs $2 per 1M input tokens", errors: 0 }
+`;
+
+  test('eval and test take prices from a file, applied over the shipped table; a bad file is a usage error', async ({ expect }) => {
+    const dir = mkdtempSync(join(tmp, 'pricing-'));
+    writeFileSync(join(dir, 'p.yaml'), POLICY);
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ request: { model: 'acme-1' } }));
+    writeFileSync(join(dir, 'prices.json'), JSON.stringify({ providers: { acme: { models: { 'acme-1': { input: 2, output: 4 } } } } }));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ providers: { acme: { models: { 'acme-1': { input: -2 } } } } }));
+    const [without, withPrices, tested, bad, missing] = await Promise.all([
+      run(['eval', '-p', join(dir, 'p.yaml'), '-i', join(dir, 'c.json')]),
+      run(['eval', '-p', join(dir, 'p.yaml'), '-i', join(dir, 'c.json'), '--pricing', join(dir, 'prices.json')]),
+      run(['test', join(dir, 'p.yaml'), '--pricing', join(dir, 'prices.json')]),
+      run(['eval', '-p', join(dir, 'p.yaml'), '-i', join(dir, 'c.json'), '--pricing', join(dir, 'bad.json')]),
+      run(['test', join(dir, 'p.yaml'), '--pricing', join(dir, 'nope.json')]),
+    ]);
+    expect(without.code).toBe(0);
+    expect(JSON.parse(without.stdout).errors[0].message).toBe("unknown model 'acme-1': add it to the pricing table");
+    expect(withPrices.code, withPrices.stderr).toBe(0);
+    expect(JSON.parse(withPrices.stdout)).toMatchObject({ decision: 'deny', reason: 'costs $2 per 1M input tokens', errors: [] });
+    expect(tested.code, tested.stdout).toBe(0);
+    expect(tested.stdout).toContain('ok    acme-1 is priced by the file');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--pricing ${join(dir, 'bad.json')} is invalid:\n  - providers.acme.models.acme-1.input: must be a non-negative number`);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--pricing ${join(dir, 'nope.json')}: cannot read the file (ENOENT)`);
+  });
+});
+
 describe.concurrent('policy-engine test', () => {
   test('failing cases: differences, an explanation with a trace, coverage, summary; exit 1; --junit writes the report', async ({ expect }) => {
     const junit = join(tmp, 'reports', 'nested', 'junit.xml'); // the directories do not exist yet
@@ -301,6 +349,22 @@ describe.concurrent('policy-engine bench', () => {
     const row = /^(engine uncached|engine cached|@bufbuild\/cel \S+) +p50 +\S+ \S*s +p99 +\S+ \S*s +mean +\S+ \S*s +[\d,]+ evals\/s$/;
     const rows = lines.filter((l) => row.test(l)).map((l) => row.exec(l)![1]);
     expect(rows.slice(0, 2)).toEqual(['engine uncached', 'engine cached']);
+    expect(r.stdout).toMatch(/^engine llm built-ins +p50 +\S+ \S*s +p99 .* evals\/s$/m);
+    expect(r.stdout).toMatch(/^memory store check +p50 +\S+ \S*s +p99 .* checks\/s$/m);
+    // The suite runs with Redis at 127.0.0.1:6379: every check must be one round trip.
+    expect(r.stdout).toMatch(/^redis store check +p50 /m);
+    expect(r.stdout).toContain('redis round trips per check: 1 (redis://127.0.0.1:6379)');
+    expect(r.stdout).toMatch(/^evaluation \+ limits, redis +p50 /m);
+  });
+
+  test('--only runs the scenarios named; a dead Redis skips the Redis part with a note', async ({ expect }) => {
+    const r = await run(['bench', '--only', 'limits', '--redis-url', 'redis://127.0.0.1:1', '--seconds', '0.05', '--json'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown> & { limits: { store: Record<string, unknown>; engine: Record<string, unknown> } };
+    expect('engine uncached' in j || 'llm' in j).toBe(false);
+    expect(j.limits.store).toMatchObject({ memory: { p50_us: expect.any(Number) }, redis_skipped: expect.stringMatching(/^Redis at redis:\/\/127.0.0.1:1 unreachable/) });
+    expect(j.limits.engine).toMatchObject({ memory: { p50: expect.any(Number) } });
+    expect(j.limits.engine.redis).toBeUndefined();
   });
 
   test('--json prints only JSON with the expected keys', async ({ expect }) => {
@@ -312,11 +376,13 @@ describe.concurrent('policy-engine bench', () => {
       expect(Object.keys(j[k]!).sort()).toEqual(['mean_ns', 'ops_per_second', 'p50_ns', 'p90_ns', 'p99_ns', 'samples']);
       for (const v of Object.values(j[k]!)) expect(v).toEqual(expect.any(Number));
     }
+    expect(j.llm).toMatchObject({ p50_ns: expect.any(Number), ops_per_second: expect.any(Number) });
+    expect(j.limits).toMatchObject({ store: { memory: { p50_us: expect.any(Number) }, redis: { p50_us: expect.any(Number) }, round_trips_per_check: 1 } });
     if ('reference' in j) expect(j.reference).toMatchObject({ name: '@bufbuild/cel', version: expect.any(String), p50_ratio: expect.any(Number), throughput_ratio: expect.any(Number) });
   });
 
   test('--policies and --input: the example library (the comparison is skipped if the reference cannot run it)', async ({ expect }) => {
-    const r = await run(['bench', '--policies', 'examples/policies', '--input', 'examples/contexts', '--seconds', '0.02', '--json'], { timeoutMs: 60_000 });
+    const r = await run(['bench', '--policies', 'examples/policies', '--input', 'examples/contexts', '--only', 'uncached,cached,reference', '--seconds', '0.02', '--json'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(j).toMatchObject({ contexts: 5, 'engine uncached': { p50_ns: expect.any(Number) }, 'engine cached': { p50_ns: expect.any(Number) } });
@@ -324,12 +390,14 @@ describe.concurrent('policy-engine bench', () => {
   });
 
   test('bad options are usage errors', async ({ expect }) => {
-    const [zero, nan, noDir] = await Promise.all([
+    const [zero, nan, noDir, only] = await Promise.all([
       run(['bench', '--seconds', '0']),
       run(['bench', '--seconds', 'soon']),
       run(['bench', '--seconds', '0.01', '--input', `${FIX}/no-such-dir`]),
+      run(['bench', '--only', 'llm,fast']),
     ]);
-    expect([zero.code, nan.code, noDir.code]).toEqual([2, 2, 2]);
+    expect([zero.code, nan.code, noDir.code, only.code]).toEqual([2, 2, 2, 2]);
+    expect(only.stderr).toContain("--only: unknown scenario 'fast'; scenarios are uncached, cached, reference, llm, limits");
     expect(zero.stderr).toContain('--seconds must be a positive number, got 0');
     expect(nan.stderr).toContain('--seconds must be a positive number, got soon');
     expect(noDir.stderr).toMatch(/^error: --input .*no-such-dir/);

@@ -108,7 +108,7 @@ describe('obligations', () => {
             decision: 'modify',
             modify: [
               { set: 'request.model', expr: 'request.missing' },
-              { clamp: 'request.max_tokens', max: "'not a number'" },
+              { clamp: 'request.max_tokens', max: 'request.label' },
               { clamp: 'request.max_tokens', max: 'request.cap' },
               { remove: 'request.tools' },
             ],
@@ -116,7 +116,7 @@ describe('obligations', () => {
         ],
       }),
     ]);
-    const d = engine.evaluateSync({ request: { cap: 100 } });
+    const d = engine.evaluateSync({ request: { cap: 100, label: 'not a number' } });
     expect(d.decision).toBe('modify');
     expect(d.obligations.modifications.map((m) => m.op + ' ' + m.path)).toEqual(['clamp request.max_tokens', 'remove request.tools']);
     expect(d.obligations.max_tokens).toBe(100);

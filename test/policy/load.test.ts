@@ -174,6 +174,7 @@ describe('valid documents', () => {
             obligations: { suggestions: { model: 'gpt-4o-mini' } },
             errors: 0,
           },
+          repeat: 1,
         },
         {
           name: 'finance can override',
@@ -184,6 +185,7 @@ describe('valid documents', () => {
             user: { budget: { spent: 100, limit: 100 }, permissions: ['finance.override'] },
           },
           expect: { reasonContains: 'budget' },
+          repeat: 1,
         },
       ],
     });

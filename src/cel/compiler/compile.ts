@@ -544,7 +544,8 @@ class ExprCompiler {
         throw new CelError(`undeclared function '${name}'`);
       });
     }
-    const pure = os.every((o) => o.pure && !o.activation);
+    // An overload that takes the activation only to memoize is still pure (its result depends on its arguments).
+    const pure = os.every((o) => o.pure);
     if (!pure) this.deterministic = false;
     const ev = dispatchCall(name, os, args.map((a) => a.ev));
     if (pure && args.every((a) => a.constant) && os.length > 0) {

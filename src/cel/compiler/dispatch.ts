@@ -2,7 +2,7 @@
 // and overload dispatch, specialised by arity so the common cases are a
 // couple of direct calls.
 
-import type { Activation } from '../activation.js';
+import { Activation } from '../activation.js';
 import { CelError, noSuchOverload } from '../errors.js';
 import type { Overload } from '../library/overload.js';
 import type { Type } from '../types.js';
@@ -145,7 +145,8 @@ function generic(name: string, cs: Candidate[], args: readonly Evaluator[]): Eva
 /** Calls the first overload whose guards accept constant arguments; used for constant folding. */
 export function callConstant(overloads: readonly Overload[], values: unknown[], name: string): unknown {
   for (const c of candidates(overloads)) {
-    if (c.guards.every((g, i) => g(values[i]))) return c.o.impl(...values);
+    // Folding at compile time: a function that memoizes in the activation gets a throwaway one.
+    if (c.guards.every((g, i) => g(values[i]))) return c.o.activation ? c.o.impl(new Activation({}, 0), ...values) : c.o.impl(...values);
   }
   throw noSuchOverload(name, ...values.map(kindName));
 }

@@ -1,0 +1,311 @@
+// injection(): a prompt-injection score in [0, 1] from named heuristics.
+//
+// Each signal that fires contributes its weight w; the score combines them
+// as independent pieces of evidence (a noisy OR):
+//
+//     score = 1 − Π (1 − w_s)   over the signals s that fired
+//
+// so one strong signal gives its weight, and signals add up without ever
+// passing 1. Phrases are matched on a normalised copy of the text (NFKC,
+// lower case, invisible characters removed, whitespace collapsed); a phrase
+// found only after undoing look-alike letters, digit-for-letter spelling or
+// spaced-out letters also fires `obfuscation`. Every pattern has bounded
+// quantifiers, so matching is linear in the text.
+
+/** Signal weights: the contribution of each signal to the score. */
+export const INJECTION_WEIGHTS = {
+  /** "ignore all previous instructions", "forget everything above", in several languages */
+  instruction_override: 0.6,
+  /** base64 or Unicode-tag text that decodes to override, jailbreak or exfiltration phrases */
+  encoded_instructions: 0.6,
+  /** DAN / "do anything now", developer mode, "you are now unrestricted", "no ethical guidelines" */
+  jailbreak: 0.5,
+  /** "reveal your system prompt", "repeat the words above" */
+  system_prompt_exfiltration: 0.5,
+  /** invisible Unicode: tag characters, bidi overrides, runs of zero-width characters */
+  unicode_smuggling: 0.45,
+  /** chat-template tokens and role tags: <|im_start|>, [INST], <<SYS>>, <system>, "### System:" */
+  delimiter_injection: 0.35,
+  /** "send the conversation to https://…", markdown images with data in the query */
+  data_exfiltration: 0.35,
+  /** "I am your developer", "attention AI assistant", "admin mode" */
+  authority_claim: 0.2,
+  /** a phrase above written with look-alike letters, digits for letters or spaced-out letters */
+  obfuscation: 0.2,
+  /** a long base64 or hex blob (256+ characters) */
+  encoded_payload: 0.15,
+} as const;
+
+export type InjectionSignal = keyof typeof INJECTION_WEIGHTS;
+export const INJECTION_SIGNALS = Object.keys(INJECTION_WEIGHTS) as InjectionSignal[];
+
+export interface InjectionResult {
+  /** In [0, 1], rounded to 3 decimals. */
+  readonly score: number;
+  /** The signals that fired, in the order of INJECTION_SIGNALS. */
+  readonly signals: readonly InjectionSignal[];
+}
+
+// ---------------------------------------------------------------------------
+// Phrases. `F` is up to N filler words; all quantifiers are bounded.
+
+const F = (n: number): string => `(?:[\\p{L}']{1,20} ){0,${n}}?`;
+/** What an override targets. */
+const TARGET = `(?:instructions?|prompts?|rules|directions|directives|guidelines|guidance|commands|constraints|restrictions|policies|programming|orders|system prompt|safeguards|guardrails)`;
+/** What exfiltration asks for. */
+const SECRET_PROMPT = `(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original (?:prompt|instructions)|secret (?:prompt|instructions)|pre-?prompt|developer (?:prompt|message|instructions)|instructions you (?:were|have been) given|guidelines you (?:were|have been) given)`;
+
+const OVERRIDE = new RegExp(
+  [
+    `\\b(?:ignore|disregard|forget|skip|bypass|override|overrule|neglect|abandon|discard|set aside|pay no attention to) ${F(2)}(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|system|developer|given|preset|your|all) ${F(2)}${TARGET}\\b`,
+    `\\b(?:do not|don't|never|stop) (?:follow|obey|following|obeying) (?:any of )?(?:your|the|these|those) (?:previous|prior|original|initial|system|developer|given) ${TARGET}\\b`,
+    `\\bforget (?:about )?(?:everything|all|anything) (?:you(?:'ve| have| were| was)? (?:been )?(?:told|taught|instructed|said|learned)|above|before|so far|until now|i said)`,
+    `\\b(?:new|updated|revised|real|actual|true) (?:system )?(?:instructions|rules|task|directives?|prompt)(?: (?:are|is))?(?: as follows| follow\\b| ?:)`,
+    `\\byour (?:new|real|actual|true) (?:instructions|task|role|purpose|goal|directive) (?:is|are)\\b`,
+    // French, German, Spanish, Italian, Portuguese, Dutch, Russian, Chinese, Japanese
+    `\\bignore[rz]? ${F(1)}(?:les |vos |mes )?(?:instructions|consignes|règles|directives) (?:précédentes|antérieures|ci-dessus|initiales)`,
+    `\\b(?:ignorier(?:e|en)?|vergiss|vergessen sie) ${F(1)}(?:vorherigen|bisherigen|obigen|vorigen|früheren|ursprünglichen) (?:anweisungen|instruktionen|regeln|befehle|vorgaben)`,
+    `\\b(?:ignora(?:r)?|olvida(?:r)?) ${F(1)}(?:las |tus )?(?:instrucciones|reglas|indicaciones|órdenes) (?:anteriores|previas|iniciales)`,
+    `\\b(?:ignora|dimentica) ${F(1)}(?:le )?(?:istruzioni|regole|indicazioni) (?:precedenti|iniziali)`,
+    `\\b(?:ignore|esqueça|esqueca) ${F(1)}(?:as )?(?:instruções|instrucoes|regras) (?:anteriores|iniciais)`,
+    `\\b(?:negeer|vergeet) ${F(1)}(?:de )?(?:vorige|eerdere) (?:instructies|regels)`,
+    `(?:игнорируй(?:те)?|забудь(?:те)?) ${F(1)}(?:предыдущие|прежние|все) (?:инструкции|указания|правила|команды)`,
+    `(?:忽略|无视|忘记|忘掉)(?:之前|以上|先前|上面|前面|所有|全部)?的?(?:所有|全部)?(?:指令|指示|说明|规则|提示|要求)`,
+    `(?:以前|前|上記|これまで)の(?:すべての)?(?:指示|命令|ルール|指令)を(?:無視|忘れ)`,
+  ].join('|'),
+  'u',
+);
+
+const JAILBREAK = new RegExp(
+  [
+    `\\bdo anything now\\b`,
+    `\\b(?:jailbreak|jailbroken|god|unrestricted|unfiltered|uncensored|evil|dan) mode\\b`,
+    `\\b(?:enable|activate|enter|switch to|turn on|you are in|you're in|now in|simulate) (?:the )?developer mode\\b`,
+    `\\bjailbr(?:eak|oken|eaking)\\b`,
+    `\\b(?:you are|you're|you will be|act as|pretend (?:to be|you are)|become) (?:now )?(?:no longer (?:bound|restricted|limited)|${F(2)}(?:unrestricted|unfiltered|uncensored|unbound|amoral|unethical|evil) (?:ai|assistant|model|chatbot|version|entity|character))`,
+    `\\b(?:you are|you're) now (?:an? )?(?:unrestricted|unfiltered|uncensored|unbound|jailbroken|unchained|free of (?:all )?(?:rules|restrictions))\\b`,
+    `\\b(?:you are|you're) (?:now )?(?:free from|freed from|released from|no longer bound by) ${F(2)}(?:restrictions|rules|guidelines|policies|filters|limitations|constraints)`,
+    `\\b(?:pretend|act|behave|roleplay|role-play) ${F(4)}(?:with no|without any|without) ${F(2)}(?:restrictions|limitations|rules|filters|guidelines|ethics|morals|morality|censorship|content policy)\\b`,
+    `\\b(?:no|zero|without) (?:ethical|moral|content|safety) (?:guidelines|restrictions|filters|constraints|limits|boundaries|policies)\\b`,
+    `\\b(?:ignore|bypass|disable|turn off|remove) ${F(2)}(?:safety|content) (?:filters?|guidelines|policies|restrictions|measures)\\b`,
+  ].join('|'),
+  'u',
+);
+/** DAN only in capitals: "Dan" is a name. */
+const DAN = /\bDAN\b/;
+
+const EXFILTRATION = new RegExp(
+  [
+    `\\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|write out|spell out|what (?:is|are|was|were)) ${F(3)}(?:your|its) ${F(2)}${SECRET_PROMPT}\\b`,
+    `\\b(?:reveal|print|output|repeat|recite|leak|dump|write out|spell out) ${F(2)}the ${F(2)}${SECRET_PROMPT}\\b`,
+    `\\b(?:repeat|print|output|copy|return) (?:back )?(?:the |all (?:of )?the |all |everything )?(?:words|text|content|everything|lines) (?:above|before this|so far)\\b`,
+    `\\bstarting with ["'“]?you are\\b`,
+    `\\bwhat (?:were|are) you told (?:to do )?(?:before|at the (?:start|beginning))\\b`,
+    `(?:告诉我|显示|输出|打印|重复|泄露)(?:一下)?(?:你的)?(?:系统提示|系统提示词|系统指令|初始指令|隐藏指令|原始指令)`,
+    `(?:システムプロンプト|初期指示|隠された指示)を(?:教えて|表示|出力|見せて)`,
+  ].join('|'),
+  'u',
+);
+
+const DELIMITER = new RegExp(
+  [
+    `<\\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|start|end|message|channel|eot_id|start_header_id|end_header_id|begin_of_text)\\|>`,
+    `\\[/?(?:inst|sys|system)\\]`,
+    `<</?sys>>`,
+    `</?(?:system|sys|instructions?|system[_-]prompt|assistant)>`,
+    `(?:^|\\n)#{2,4} ?(?:system|instructions?|new instructions?|admin)\\b`,
+    `(?:^|\\n)(?:system|developer) ?: ?(?:you|ignore|new|from now)`,
+    `\\b(?:end of|ignore the) (?:the )?(?:user(?:'s)? )?(?:input|prompt|query|document)\\b.{0,40}\\b(?:system|begin|new instructions?)\\b`,
+  ].join('|'),
+  'u',
+);
+
+const DATA_EXFILTRATION = new RegExp(
+  [
+    `!\\[[^\\]\\n]{0,100}\\]\\(https?://[^)\\s]{1,300}[?&][\\w.-]{1,30}=`,
+    `\\b(?:send|post|upload|forward|transmit|exfiltrate|leak|email|e-mail|submit) ${F(3)}(?:conversation|chat history|chat log|history|previous messages|context|system prompt|instructions|api keys?|credentials|passwords?|secrets|tokens|personal data|user data|everything above|all (?:of )?(?:the |this |your )?(?:data|messages|information)) ${F(3)}(?:to|at|into) (?:https?://|www\\.|[\\w.%+-]{1,64}@[\\w-]{1,63}\\.)`,
+    `\\b(?:conversation|chat history|previous messages|user data|api keys?|credentials|passwords?|secrets|personal data)\\b.{0,60}\\b(?:to|into|in) (?:the |this |a )?(?:url|link|webhook|endpoint|https?://)`,
+  ].join('|'),
+  'u',
+);
+
+const AUTHORITY = new RegExp(
+  [
+    `\\b(?:i am|i'm|this is|message from|a message from) ${F(2)}(?:your|the) (?:developer|developers|creator|creators|administrator|admin|owner|operator|system administrator|openai|anthropic|google|security team)\\b`,
+    `\\b(?:important|urgent|attention|notice|note|instructions) (?:to|for) (?:the |all )?(?:ai|assistant|model|llm|language model|agent|chatbot|bot)s?\\b`,
+    `\\b(?:admin|administrator|sudo|root|maintenance) (?:mode|override)\\b`,
+  ].join('|'),
+  'u',
+);
+
+interface PhraseHits {
+  override: boolean;
+  jailbreak: boolean;
+  exfiltration: boolean;
+}
+
+function phrases(s: string): PhraseHits {
+  return { override: OVERRIDE.test(s), jailbreak: JAILBREAK.test(s), exfiltration: EXFILTRATION.test(s) };
+}
+
+// ---------------------------------------------------------------------------
+// Normalisation
+
+/** Zero-width and other invisible format characters, bidi controls and tag characters. */
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
+
+/** Lower-case, NFKC (full-width and other compatibility forms), invisible characters removed. */
+function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(INVISIBLE, '');
+}
+
+/** Spaces and tabs collapsed to one space, line breaks (with the blanks around them) to one line break. */
+function collapse(text: string): string {
+  // Single spaces, by far the most common, are left alone rather than replaced by themselves.
+  return text.replace(/[\t\u00a0\u2000-\u200a\u3000][ \t\u00a0\u2000-\u200a\u3000]*| [ \t\u00a0\u2000-\u200a\u3000]+/g, ' ').replace(/ ?\n\s*/g, '\n');
+}
+
+/** Latin look-alikes (Cyrillic, Greek) and digits or symbols used for letters. */
+const LOOKALIKE: Readonly<Record<string, string>> = {
+  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ӏ: 'l', һ: 'h', ԛ: 'q', ԝ: 'w',
+  α: 'a', ε: 'e', ο: 'o', ρ: 'p', ν: 'v', ι: 'i', κ: 'k', τ: 't', υ: 'u',
+  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l',
+};
+const mapLookalike = (c: string): string => LOOKALIKE[c] ?? c;
+
+/**
+ * The folded text with look-alike letters mapped to Latin, digits and symbols
+ * inside words read as letters (1gn0r3 → ignore), and letters spaced out one
+ * by one joined (i g n o r e → ignore; a wider gap still separates words).
+ */
+function deobfuscate(folded: string): string {
+  return collapse(
+    folded
+      .replace(/[аеорсухіјѕԁӏһԛԝαεορνικτυ]/g, mapLookalike)
+      .replace(/[013457@$!|]{1,8}(?=\p{L})|(?<=\p{L})[013457@$!|]{1,8}/gu, (m) => m.replace(/./g, mapLookalike))
+      .replace(/(?<![\p{L}])(?:\p{L}[ .*_-]){2,64}\p{L}(?![\p{L}])/gu, (m) => m.replace(/[ .*_-]/g, '')),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Raw-text scans: invisible characters and encoded blobs
+
+interface RawScan {
+  smuggling: boolean;
+  /** ASCII hidden in Unicode tag characters (U+E0020–U+E007E). */
+  hidden: string;
+  /** Base64 blobs long enough to decode, at most MAX_BLOBS of them. */
+  blobs: string[];
+  longBlob: boolean;
+}
+
+const MAX_BLOBS = 8;
+const MIN_DECODE = 24;
+const LONG_BLOB = 256;
+const MAX_DECODE = 4096;
+
+function scanRaw(text: string): RawScan {
+  let tags = 0;
+  let bidi = 0;
+  let zeroWidth = 0;
+  const hidden: string[] = [];
+  const blobs: string[] = [];
+  let longBlob = false;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0xdb40) {
+      const lo = text.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdc7f) {
+        // Tag characters after a black flag (🏴) spell subdivision flags: legitimate.
+        const flag = i >= 2 && (text.charCodeAt(i - 2) === 0xdb40 || (text.charCodeAt(i - 2) === 0xd83c && text.charCodeAt(i - 1) === 0xdff4));
+        if (!flag) tags++;
+        if (lo >= 0xdc20 && lo <= 0xdc7e && hidden.length < MAX_DECODE) hidden.push(String.fromCharCode(lo - 0xdc00));
+        i += 2;
+        continue;
+      }
+    }
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) bidi++;
+    else if (c === 0x200b || c === 0x2060 || c === 0x180e || (c === 0xfeff && i > 0)) zeroWidth++;
+    else if ((c === 0x200c || c === 0x200d) && isAsciiLetter(text.charCodeAt(i - 1)) && isAsciiLetter(text.charCodeAt(i + 1))) zeroWidth++;
+    if (isB64Char(c)) {
+      let j = i + 1;
+      while (j < n && isB64Char(text.charCodeAt(j))) j++;
+      if (text.charCodeAt(j) === 0x3d) j++;
+      if (text.charCodeAt(j) === 0x3d) j++;
+      const len = j - i;
+      if (len >= MIN_DECODE) {
+        const run = text.slice(i, Math.min(j, i + MAX_DECODE));
+        if (looksEncoded(run)) {
+          if (blobs.length < MAX_BLOBS) blobs.push(run);
+          if (len >= LONG_BLOB) longBlob = true;
+        } else if (len >= LONG_BLOB && /^[0-9a-fA-F]+$/.test(run)) {
+          longBlob = true;
+        }
+      }
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return { smuggling: tags > 0 || bidi > 0 || zeroWidth >= 3, hidden: hidden.join(''), blobs, longBlob };
+}
+
+const isAsciiLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isB64Char = (c: number): boolean => isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+
+/** Base64 rather than a long word or identifier: upper and lower case letters and a digit. */
+function looksEncoded(run: string): boolean {
+  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run);
+}
+
+/** Decoded base64 text if it is mostly printable, else undefined. */
+function decodeBlob(run: string): string | undefined {
+  const b64 = run.replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.length < 12) return undefined;
+  let printable = 0;
+  for (const b of bytes) if ((b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09 || b >= 0x80) printable++;
+  return printable / bytes.length >= 0.9 ? bytes.toString('utf8') : undefined;
+}
+
+// ---------------------------------------------------------------------------
+
+/** Scores `text` (callers cap its length). */
+export function analyzeInjection(text: string): InjectionResult {
+  const fired = new Set<InjectionSignal>();
+  const raw = scanRaw(text);
+  const folded = fold(raw.hidden ? `${text}\n${raw.hidden}` : text);
+  const norm = collapse(folded);
+
+  const plain = phrases(norm);
+  const deob = phrases(deobfuscate(folded));
+  if (plain.override || deob.override) fired.add('instruction_override');
+  if (plain.jailbreak || deob.jailbreak || DAN.test(text)) fired.add('jailbreak');
+  if (plain.exfiltration || deob.exfiltration) fired.add('system_prompt_exfiltration');
+  if ((deob.override && !plain.override) || (deob.jailbreak && !plain.jailbreak) || (deob.exfiltration && !plain.exfiltration)) fired.add('obfuscation');
+
+  if (DELIMITER.test(norm)) fired.add('delimiter_injection');
+  if (DATA_EXFILTRATION.test(norm)) fired.add('data_exfiltration');
+  if (AUTHORITY.test(norm)) fired.add('authority_claim');
+  if (raw.smuggling) fired.add('unicode_smuggling');
+  if (raw.longBlob) fired.add('encoded_payload');
+
+  const hiddenHits = raw.hidden ? phrases(collapse(fold(raw.hidden))) : undefined;
+  if (hiddenHits && (hiddenHits.override || hiddenHits.jailbreak || hiddenHits.exfiltration)) fired.add('encoded_instructions');
+  for (const blob of raw.blobs) {
+    const decoded = decodeBlob(blob);
+    if (!decoded) continue;
+    const h = phrases(collapse(fold(decoded)));
+    if (h.override || h.jailbreak || h.exfiltration) {
+      fired.add('encoded_instructions');
+      break;
+    }
+  }
+
+  const signals = INJECTION_SIGNALS.filter((s) => fired.has(s));
+  let keep = 1;
+  for (const s of signals) keep *= 1 - INJECTION_WEIGHTS[s];
+  return { score: Math.round((1 - keep) * 1000) / 1000, signals };
+}

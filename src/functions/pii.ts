@@ -1,0 +1,487 @@
+// pii(): kinds of personal data found in a text; redact(): the text with them
+// replaced. Hand-written recognisers, each reading a bounded stretch of text
+// from a position where its kind can start, so a scan is linear in the text.
+
+import { at, endsWord, type Finding, isAlnum, isAlpha, isDigit, isHex, isUpper, isWord, resolveOverlaps, startsWord, wordBefore } from './text-scan.js';
+
+export const PII_KINDS = ['email', 'phone', 'credit_card', 'us_ssn', 'iban', 'ipv4', 'ipv6', 'mac_address'] as const;
+export type PiiKind = (typeof PII_KINDS)[number];
+
+/** Every PII finding in `text`, in text order, without overlaps. */
+export function findPii(text: string): Finding[] {
+  const found: Finding[] = [];
+  const n = text.length;
+  let lastEnd = -1;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    let next = i + 1;
+    if (c === 0x40 /* @ */) {
+      const f = email(text, i);
+      if (f) found.push(f);
+    } else if ((isAlnum(c) || c === 0x2b /* + */ || c === 0x28 /* ( */ || c === 0x3a /* : */) && startsWord(text, i)) {
+      const f = isDigit(c) || c === 0x2b || c === 0x28 ? numeric(text, i, lastEnd) : undefined;
+      const ib = f || !isUpper(c) ? undefined : iban(text, i);
+      const g = f ?? (isHex(c) || c === 0x3a ? (macAddress(text, i) ?? ipv6(text, i)) : undefined) ?? (typeof ib === 'object' ? ib : undefined);
+      if (typeof ib === 'number') {
+        // Shaped like an IBAN but not a valid one: nothing inside it is a phone or a card either.
+        next = ib;
+      } else if (g) {
+        found.push(g);
+        lastEnd = g.end;
+        // Nothing else starts inside a finding, except an e-mail's '@' (handled at that '@').
+        next = g.end;
+        for (let k = i; k < g.end; k++) {
+          if (text.charCodeAt(k) === 0x40) {
+            next = k;
+            break;
+          }
+        }
+      } else if (isWord(c)) {
+        // No finding starts inside a word: skip to its end.
+        while (next < n && isWord(text.charCodeAt(next))) next++;
+      }
+    }
+    i = Math.max(next, i + 1);
+  }
+  return resolveOverlaps(found);
+}
+
+/** The PII kinds present, in the order of PII_KINDS. */
+export function piiKinds(findings: readonly Finding[]): PiiKind[] {
+  const seen = new Set(findings.map((f) => f.kind));
+  return PII_KINDS.filter((k) => seen.has(k));
+}
+
+// ---------------------------------------------------------------------------
+// e-mail: find '@', then expand
+
+const LOCAL_MAX = 64;
+const DOMAIN_MAX = 253;
+
+function isLocalChar(c: number): boolean {
+  // RFC 5322 atext plus '.': A-Z a-z 0-9 ! # $ % & ' * + - / = ? ^ _ ` { | } ~ .
+  return isAlnum(c) || (c >= 0x23 && c <= 0x27) || c === 0x21 || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x2f || c === 0x3d || c === 0x3f || (c >= 0x5e && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
+}
+
+function email(text: string, k: number): Finding | undefined {
+  let s = k;
+  while (s > 0 && k - s < LOCAL_MAX && isLocalChar(text.charCodeAt(s - 1))) s--;
+  while (s < k && text.charCodeAt(s) === 0x2e) s++;
+  if (s === k || text.charCodeAt(k - 1) === 0x2e) return undefined;
+  // Domain: labels of letters, digits and '-', separated by single dots.
+  let e = k + 1;
+  const n = text.length;
+  while (e < n && e - k - 1 < DOMAIN_MAX) {
+    const c = text.charCodeAt(e);
+    if (isAlnum(c) || c === 0x2d || (c === 0x2e && isAlnum(at(text, e + 1)))) e++;
+    else break;
+  }
+  const domain = text.slice(k + 1, e);
+  const labels = domain.split('.');
+  if (labels.length < 2) return undefined;
+  for (const l of labels) {
+    if (l.length === 0 || l.length > 63 || l.startsWith('-') || l.endsWith('-')) return undefined;
+  }
+  const tld = labels[labels.length - 1]!;
+  if (!(/^[A-Za-z]{2,24}$/.test(tld) || /^xn--[A-Za-z0-9-]{2,59}$/.test(tld))) return undefined;
+  if (isWord(at(text, e))) return undefined;
+  return { kind: 'email', start: s, end: e };
+}
+
+// ---------------------------------------------------------------------------
+// Numbers: phone, credit card, SSN, IPv4
+
+interface Groups {
+  /** Digit groups in order. */
+  readonly groups: string[];
+  /** separators[i] is what stood between groups[i] and groups[i+1] ('' when adjacent through parentheses only). */
+  readonly seps: string[];
+  /** Where each group ends (after its closing parenthesis). */
+  readonly ends: number[];
+  readonly plus: boolean;
+  /** One group was written in parentheses: (415) 555-2671, +49 (0)30 1234567. */
+  readonly parens: boolean;
+  readonly end: number;
+  /** Digits (or a separator and digits) continue after `end`: part of a longer number. */
+  readonly continues: boolean;
+}
+
+const MAX_NUMBER_CHARS = 32;
+
+/**
+ * Reads digit groups from i: digits, separated by one of ' ', '-', '.', or
+ * parentheses around a group. Bounded to MAX_NUMBER_CHARS characters.
+ */
+function readGroups(text: string, i: number): Groups | undefined {
+  const n = text.length;
+  const limit = Math.min(n, i + MAX_NUMBER_CHARS);
+  let p = i;
+  let plus = false;
+  if (at(text, p) === 0x2b) {
+    plus = true;
+    p++;
+  }
+  const groups: string[] = [];
+  const seps: string[] = [];
+  const ends: number[] = [];
+  let parens = false;
+  let sep = '';
+  while (p < limit) {
+    let open = false;
+    if (at(text, p) === 0x28) {
+      if (parens || !isDigit(at(text, p + 1))) break;
+      open = true;
+      p++;
+    }
+    const g = p;
+    while (p < limit && isDigit(text.charCodeAt(p))) p++;
+    if (p === g) return undefined;
+    if (open) {
+      if (at(text, p) !== 0x29) return undefined;
+      parens = true;
+    }
+    if (groups.length) seps.push(sep);
+    groups.push(text.slice(g, p));
+    if (open) p++;
+    ends.push(p);
+    // A separator continues the number only when digits (or '(' digits) follow.
+    const c = at(text, p);
+    let q = p;
+    if (c === 0x20 || c === 0x2d || c === 0x2e) {
+      q++;
+      // ' - ' as one separator
+      if (c === 0x20 && at(text, q) === 0x2d && at(text, q + 1) === 0x20) q += 2;
+    }
+    const d = at(text, q);
+    if (q < limit && (isDigit(d) || (d === 0x28 && !parens))) {
+      sep = text.slice(p, q);
+      p = q;
+      continue;
+    }
+    break;
+  }
+  if (groups.length === 0) return undefined;
+  // Longer than we read, or joined to more digits: not one of ours.
+  const c = at(text, p);
+  const continues = isDigit(c) || ((c === 0x20 || c === 0x2d || c === 0x2e) && isDigit(at(text, p + 1)));
+  return { groups, seps, ends, plus, parens, end: p, continues };
+}
+
+function numeric(text: string, i: number, lastEnd: number): Finding | undefined {
+  const ip = ipv4(text, i);
+  if (ip) return ip;
+  // The next group of space-separated digits ("4111 1111 …", "3704 0044 …") is part of the
+  // number before it, unless that number was a finding of its own.
+  if (at(text, i - 1) === 0x20 && isDigit(at(text, i - 2)) && lastEnd !== i - 1) return undefined;
+  const g = readGroups(text, i);
+  if (!g) return undefined;
+  // The whole run, or a prefix of it followed by a space: "555-123-4567 555-987-6543" holds two
+  // numbers. A prefix counts only when the space differs from its own separators (or it is one group).
+  for (let k = g.groups.length; k >= 1; k--) {
+    const whole = k === g.groups.length;
+    if (whole ? g.continues || !endsWord(text, g.end) : g.seps[k - 1] !== ' ' || (k > 1 && g.seps.slice(0, k - 1).every((x) => x === ' '))) continue;
+    const sub: Groups = whole
+      ? g
+      : { ...g, groups: g.groups.slice(0, k), seps: g.seps.slice(0, k - 1), ends: g.ends.slice(0, k), end: g.ends[k - 1]!, continues: false, parens: g.parens && parenWithin(text, i, g.ends[k - 1]!) };
+    const digits = sub.groups.join('');
+    const kind = (!sub.plus && !sub.parens && (ssnKind(text, i, sub) ?? cardKind(sub, digits))) || phoneKind(sub, digits);
+    if (kind) return { kind, start: i, end: sub.end };
+  }
+  return undefined;
+}
+
+function parenWithin(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === 0x28) return true;
+  return false;
+}
+
+/** Dotted-quad IPv4, 0–255 without leading zeros; a port, prefix length or range may follow (":8080", "/24", "-10.0.0.9"). */
+function ipv4(text: string, i: number): Finding | undefined {
+  let p = i;
+  const parts: string[] = [];
+  for (let k = 0; k < 4; k++) {
+    const s = p;
+    while (p - s < 4 && isDigit(at(text, p))) p++;
+    if (p === s) return undefined;
+    parts.push(text.slice(s, p));
+    if (k < 3) {
+      if (at(text, p) !== 0x2e) return undefined;
+      p++;
+    }
+  }
+  const c = at(text, p);
+  if (isWord(c) || (c === 0x2e && isDigit(at(text, p + 1)))) return undefined;
+  if (!validIpv4Groups(parts) || versionContext(text, i)) return undefined;
+  return { kind: 'ipv4', start: i, end: p };
+}
+
+function validIpv4Groups(groups: readonly string[]): boolean {
+  return groups.every((x) => x.length <= 3 && (x === '0' || !x.startsWith('0')) && Number(x) <= 255);
+}
+
+/** "version 1.2.3.4", "section 1.2.3.4": numbered things that look like addresses. */
+const VERSION_WORDS = new Set(['version', 'ver', 'v', 'release', 'build', 'firmware', 'section', 'chapter', 'clause', 'step', 'rule', 'item', 'paragraph', 'oid']);
+function versionContext(text: string, i: number): boolean {
+  return VERSION_WORDS.has(wordBefore(text, i));
+}
+
+/** US social security numbers: AAA-GG-SSSS (or spaces), or 9 digits right after "SSN"/"social security". */
+function ssnKind(text: string, i: number, g: Groups): string | undefined {
+  let a: string, b: string, c: string;
+  if (g.groups.length === 3 && g.groups[0]!.length === 3 && g.groups[1]!.length === 2 && g.groups[2]!.length === 4 && g.seps[0] === g.seps[1] && (g.seps[0] === '-' || g.seps[0] === ' ')) {
+    [a, b, c] = g.groups as [string, string, string];
+  } else if (g.groups.length === 1 && g.groups[0]!.length === 9 && ssnContext(text, i)) {
+    const d = g.groups[0]!;
+    [a, b, c] = [d.slice(0, 3), d.slice(3, 5), d.slice(5)];
+  } else {
+    return undefined;
+  }
+  return ssnValid(a, b, c) ? 'us_ssn' : undefined;
+}
+
+function ssnContext(text: string, i: number): boolean {
+  const before = text.slice(Math.max(0, i - 32), i).toLowerCase();
+  return /\bssn\b|social security/.test(before);
+}
+
+/** SSA rules: area 001–899 except 666, group 01–99, serial 0001–9999. */
+export function ssnValid(area: string, group: string, serial: string): boolean {
+  if (!/^\d{3}$/.test(area) || !/^\d{2}$/.test(group) || !/^\d{4}$/.test(serial)) return false;
+  const a = Number(area);
+  return a !== 0 && a !== 666 && a < 900 && group !== '00' && serial !== '0000';
+}
+
+/** Card numbers: 13–19 digits, contiguous or grouped by spaces or dashes, a known issuer prefix, Luhn-valid. */
+function cardKind(g: Groups, digits: string): string | undefined {
+  if (digits.length < 13 || digits.length > 19) return undefined;
+  if (g.groups.length > 1) {
+    const sep = g.seps[0];
+    if ((sep !== ' ' && sep !== '-') || g.seps.some((s) => s !== sep)) return undefined;
+    const sizes = g.groups.map((x) => x.length);
+    const fours = sizes.slice(0, -1).every((s) => s === 4) && sizes[sizes.length - 1]! >= 1 && sizes[sizes.length - 1]! <= 4;
+    const amex = sizes.length === 3 && sizes[0] === 4 && sizes[1] === 6 && (sizes[2] === 5 || sizes[2] === 4);
+    if (!fours && !amex) return undefined;
+  }
+  return knownIssuer(digits) && luhnValid(digits) ? 'credit_card' : undefined;
+}
+
+function knownIssuer(d: string): boolean {
+  const two = Number(d.slice(0, 2));
+  const four = Number(d.slice(0, 4));
+  switch (d[0]) {
+    case '4': // Visa
+      return true;
+    case '5': // Mastercard 51–55; Maestro 50, 56–59
+      return true;
+    case '2': // Mastercard 2221–2720
+      return four >= 2221 && four <= 2720;
+    case '3': // Amex 34, 37; Diners 30, 36, 38, 39; JCB 35
+      return two === 34 || two === 37 || two === 30 || two === 36 || two === 38 || two === 39 || two === 35;
+    case '6': // Discover, UnionPay, Maestro, RuPay
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The Luhn (mod 10) checksum of a digit string. */
+export function luhnValid(digits: string): boolean {
+  if (!/^\d+$/.test(digits)) return false;
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Phone numbers:
+ * - international: '+' (or '00') and a country code, 8–15 digits (E.164);
+ * - North American: (NXX) XXX-XXXX, NXX-XXX-XXXX, NXX.XXX.XXXX, NXX XXX XXXX (N = 2–9), optionally after 1;
+ * - national with a trunk 0: 9–11 digits in 3 or more groups with one kind of separator (020 7946 0958, 01 23 45 67 89).
+ * Bare digit runs without '+' are not phone numbers (order numbers, ids).
+ */
+function phoneKind(g: Groups, digits: string): string | undefined {
+  if (g.plus) {
+    if (digits.length < 8 || digits.length > 15 || digits[0] === '0') return undefined;
+    return 'phone';
+  }
+  if (digits.startsWith('00') && g.groups.length >= 2) {
+    const rest = digits.length - 2;
+    return rest >= 8 && rest <= 15 && digits[2] !== '0' ? 'phone' : undefined;
+  }
+  // North American numbering plan.
+  let gs = g.groups;
+  let seps = g.seps;
+  if (gs.length === 4 && gs[0] === '1') {
+    gs = gs.slice(1);
+    seps = seps.slice(1);
+  }
+  if (gs.length === 3 && gs[0]!.length === 3 && gs[1]!.length === 3 && gs[2]!.length === 4) {
+    // The area code starts with 2–9 (NANP). The exchange should too, but examples everyone
+    // writes (555-123-4567) break that rule, and they are worth redacting all the same.
+    const area = gs[0]![0]!;
+    if (area >= '2' && area <= '9' && (g.parens || (seps[0] !== '' && seps[0] === seps[1])) && seps[1] !== '') return 'phone';
+    return undefined;
+  }
+  if (digits[0] === '0' && digits[1] !== '0' && !g.parens && digits.length >= 9 && digits.length <= 11 && g.groups.length >= 3) {
+    const sep = g.seps[0]!;
+    if (g.seps.every((s) => s === sep) && g.groups.every((x) => x.length >= 2 && x.length <= 4)) return 'phone';
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// IPv6 and MAC addresses
+
+const IPV6_MAX = 45;
+
+function ipv6(text: string, i: number): Finding | undefined {
+  if (at(text, i - 1) === 0x3a || at(text, i - 1) === 0x2e) return undefined;
+  let p = i;
+  const limit = Math.min(text.length, i + IPV6_MAX + 1);
+  while (p < limit) {
+    const c = text.charCodeAt(p);
+    if (isHex(c) || c === 0x3a || c === 0x2e) p++;
+    else break;
+  }
+  if (p === limit && p < text.length && (isHex(text.charCodeAt(p)) || text.charCodeAt(p) === 0x3a)) return undefined;
+  let end = p;
+  // A sentence may end with ':' or '.' right after an address.
+  while (end > i && (text.charCodeAt(end - 1) === 0x2e || (text.charCodeAt(end - 1) === 0x3a && text.charCodeAt(end - 2) !== 0x3a))) end--;
+  if (end - i > IPV6_MAX || isWord(at(text, end))) return undefined;
+  return ipv6Valid(text.slice(i, end)) ? { kind: 'ipv6', start: i, end } : undefined;
+}
+
+/** A textual IPv6 address (RFC 4291 forms, with '::' and an embedded IPv4 tail); '::' alone, one-group forms other than '::1' and digit-less compressed forms excluded. */
+export function ipv6Valid(s: string): boolean {
+  if (!s.includes(':')) return false;
+  const halves = s.split('::');
+  if (halves.length > 2) return false;
+  const parse = (h: string): string[] | undefined => (h === '' ? [] : h.split(':'));
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  if (!head || !tail) return false;
+  const all = [...head, ...tail];
+  let count = 0;
+  for (let k = 0; k < all.length; k++) {
+    const grp = all[k]!;
+    if (grp.includes('.')) {
+      // Only the last group may be an IPv4 address.
+      if (k !== all.length - 1) return false;
+      const parts = grp.split('.');
+      if (parts.length !== 4 || !parts.every((x) => /^\d{1,3}$/.test(x)) || !validIpv4Groups(parts)) return false;
+      count += 2;
+    } else {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(grp)) return false;
+      count++;
+    }
+  }
+  if (halves.length === 2) {
+    if (count > 7) return false;
+    // "::" alone, "a::b", "abc::def" are mostly code (C++ scopes, Rust paths): a compressed
+    // address needs two groups and a decimal digit, or is the loopback.
+    return (count >= 2 && /\d/.test(s)) || s === '::1';
+  }
+  return count === 8;
+}
+
+function macAddress(text: string, i: number): Finding | undefined {
+  // 00:1A:2B:3C:4D:5E, 00-1A-2B-3C-4D-5E, 001A.2B3C.4D5E
+  const sep = at(text, i + 2);
+  if (sep === 0x3a || sep === 0x2d) {
+    for (let k = 0; k < 6; k++) {
+      const p = i + k * 3;
+      if (!isHex(at(text, p)) || !isHex(at(text, p + 1))) return undefined;
+      if (k < 5 && at(text, p + 2) !== sep) return undefined;
+    }
+    const end = i + 17;
+    const c = at(text, end);
+    if (isWord(c) || (c === sep && isHex(at(text, end + 1)))) return undefined;
+    return hasMacShape(text.slice(i, end)) ? { kind: 'mac_address', start: i, end } : undefined;
+  }
+  if (at(text, i + 4) === 0x2e) {
+    for (let k = 0; k < 3; k++) {
+      const p = i + k * 5;
+      for (let d = 0; d < 4; d++) if (!isHex(at(text, p + d))) return undefined;
+      if (k < 2 && at(text, p + 4) !== 0x2e) return undefined;
+    }
+    const end = i + 14;
+    const c = at(text, end);
+    if (isWord(c) || (c === 0x2e && isAlnum(at(text, end + 1)))) return undefined;
+    return hasMacShape(text.slice(i, end)) ? { kind: 'mac_address', start: i, end } : undefined;
+  }
+  return undefined;
+}
+
+/** Not all decimal digits in '-' form (dates and ids such as 12-34-56-78-90-12 are rarer as MACs than as numbers). */
+function hasMacShape(s: string): boolean {
+  return !(s.includes('-') && /^[\d-]+$/.test(s));
+}
+
+// ---------------------------------------------------------------------------
+// IBAN: country code, check digits, BBAN of the country's length; mod 97
+
+/** IBAN lengths by country (SWIFT IBAN registry). */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24,
+  DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27,
+  GT: 28, HN: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20,
+  LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24,
+  PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25,
+  SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+/** An IBAN finding; or, for text shaped like one (country, check digits, 4-character groups) that fails the checks, where it ends. */
+function iban(text: string, i: number): Finding | number | undefined {
+  const len = IBAN_LENGTHS[text.slice(i, i + 2)];
+  if (len === undefined || !isDigit(at(text, i + 2)) || !isDigit(at(text, i + 3))) return undefined;
+  let p = i;
+  let chars = '';
+  while (chars.length < len && p < text.length) {
+    const c = text.charCodeAt(p);
+    if (isDigit(c) || isUpper(c)) {
+      chars += text[p];
+      p++;
+    } else if (c === 0x20 && chars.length >= 4 && (isDigit(at(text, p + 1)) || isUpper(at(text, p + 1))) && at(text, p - 1) !== 0x20) {
+      p++;
+    } else {
+      break;
+    }
+  }
+  if (chars.length === len && !isAlnum(at(text, p)) && ibanValid(chars)) return { kind: 'iban', start: i, end: p };
+  // "DE89 3704 0044 0532 0130": grouped like an IBAN; skip the groups.
+  if (at(text, i + 4) === 0x20) {
+    let q = i + 4;
+    let groups = 0;
+    while (at(text, q) === 0x20 && q < p && isAlnum(at(text, q + 1))) {
+      q++;
+      while (isAlnum(at(text, q))) q++;
+      groups++;
+    }
+    if (groups >= 2) return q;
+  }
+  return undefined;
+}
+
+/** The IBAN check: known country and length, then mod 97 of the rearranged number is 1. Spaces are ignored. */
+export function ibanValid(input: string): boolean {
+  const s = input.replace(/ /g, '').toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s) || IBAN_LENGTHS[s.slice(0, 2)] !== s.length) return false;
+  const r = s.slice(4) + s.slice(0, 4);
+  let rem = 0;
+  for (let k = 0; k < r.length; k++) {
+    const c = r.charCodeAt(k);
+    const v = c <= 0x39 ? c - 48 : c - 55;
+    rem = v >= 10 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+  }
+  return rem === 1;
+}
