@@ -226,6 +226,13 @@ export class PolicyEngineBuilder {
   }
 }
 
+const USAGE_FIELDS = ['input_tokens', 'output_tokens', 'cost'] as const;
+
+/** Shadow limits are checked and reserved under an id of their own per rule, never the decision's. */
+function shadowDecisionId(decisionId: string, namespace: string, policy: string, rule: string): string {
+  return `${decisionId}:shadow:${namespace}/${policy}/${rule}`;
+}
+
 export class PolicyEngine {
   static builder(): PolicyEngineBuilder {
     return new PolicyEngineBuilder();
@@ -415,6 +422,12 @@ export class PolicyEngine {
       for (const p of ev.pending) p.note = `not checked: the request is already refused (${pre}), so nothing is counted`;
       return undefined;
     }
+    // No rule allowed it and the set denies by default: a limit could not make it pass, and traffic
+    // that is refused anyway must not use up anyone's limits or budgets.
+    if (pre === undefined && ev.set.settings.defaultDecision === 'deny') {
+      for (const p of ev.pending) p.note = 'not checked: no rule allows the request and the default decision is deny, so nothing is counted';
+      return undefined;
+    }
     // Shadow limits run as if enforced, but in keys of their own (never shared with enforcement)
     // and only for requests the enforced limits admit — a faithful trial — one call each, so that
     // one shadow refusal does not hide another.
@@ -424,11 +437,11 @@ export class PolicyEngine {
         return undefined;
       }
       const waits: Promise<void>[] = [];
-      shadow.forEach((p, i) => {
+      for (const p of shadow) {
         Object.assign(p, { check: { ...p.check, key: `shadow:${p.check.key}` } });
-        const w = this.storeCall(ev, [p], `${start.decisionId}:shadow:${i}`, dryRun, nowMsOf(ev, start.now));
+        const w = this.storeCall(ev, [p], shadowDecisionId(start.decisionId, p.policy.namespace, p.policy.name, p.rule.id), dryRun, nowMsOf(ev, start.now));
         if (w instanceof Promise) waits.push(w.then(() => undefined));
-      });
+      }
       return waits.length ? Promise.all(waits).then(() => undefined) : undefined;
     };
     if (enforced.length === 0) return shadows(true);
@@ -492,18 +505,31 @@ export class PolicyEngine {
     if (typeof usage !== 'object' || usage === null || Array.isArray(usage)) {
       throw new TypeError('reportUsage: usage must be an object such as { input_tokens: 120, output_tokens: 300 } or { cost: 0.0042 }');
     }
-    for (const k of ['input_tokens', 'output_tokens', 'cost'] as const) {
-      const v = usage[k];
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new RangeError(`reportUsage: ${k} must be a non-negative number, got ${String(v)}`);
+    for (const k of Object.keys(usage)) {
+      // A misspelt field (completion_tokens) would settle as zero use: an undercount nobody notices.
+      if (!(USAGE_FIELDS as readonly string[]).includes(k)) throw new TypeError(`reportUsage: unknown usage field '${k}'; report input_tokens and output_tokens, or cost (dollars)`);
     }
+    for (const k of USAGE_FIELDS) {
+      const v = usage[k];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+        throw new RangeError(`reportUsage: ${k} must be a non-negative number, got ${typeof v === 'string' ? `string '${v}'` : String(v)}`);
+      }
+    }
+    // The time the use is recorded at (late reports of rolling budgets count from then).
+    const nowMs = options.now === undefined ? Date.now() : timestampMs(toTimestamp(options.now));
+    // The decision's own reservations, and those of shadow budgets (reserved under ids of their own).
+    const ids = [decisionId, ...this.current().set.policies.flatMap((p) => p.rules.filter((r) => r.budget && r.mode === 'shadow').map((r) => shadowDecisionId(decisionId, p.namespace, p.name, r.id)))];
+    const results = await Promise.all(ids.map((id) => this.settleOne(id, usage, nowMs)));
+    return { found: results.some((r) => r.found), settled: results.reduce((n, r) => n + r.settled, 0) };
+  }
+
+  private async settleOne(id: string, usage: Usage, nowMs: number): Promise<UsageResult> {
     const store = this.limits.store;
-    const refs = await store.reservations(decisionId);
+    const refs = await store.reservations(id);
     if (refs.length === 0) return { found: false, settled: 0 };
     const actual = new Map<number, number>();
     for (const ref of refs) actual.set(ref.index, this.actualUse(ref.meta, usage));
-    // The time the use is recorded at (late reports of rolling budgets count from then).
-    const nowMs = options.now === undefined ? Date.now() : timestampMs(toTimestamp(options.now));
-    const r = await store.settle(decisionId, actual, nowMs);
+    const r = await store.settle(id, actual, nowMs);
     this.limitStats.settlements += r.settled;
     return { found: r.found, settled: r.settled };
   }

@@ -141,7 +141,9 @@ export function evaluatePolicies(set: CompiledPolicySet, ctx: Readonly<Record<st
         if (p.failOpen) continue;
       }
       // A limit or budget that applies: it matches only if the store says the request does not fit.
+      let reason: string | undefined;
       if ((r.limit || r.budget) && !failure) {
+        const errorsBefore = errors.length;
         const pend = pendingLimit(p, r, a, errors, pricing, now);
         if (pend) {
           pending.push(pend);
@@ -149,9 +151,13 @@ export function evaluatePolicies(set: CompiledPolicySet, ctx: Readonly<Record<st
           continue;
         }
         if (p.failOpen) continue;
-        failure = new CelError('the limit could not be computed');
+        // The rule's own reason ("budget reached") would be false: say what failed, as for a store outage.
+        const what = r.limit ? 'limit' : 'budget';
+        const cause = errors.length > errorsBefore ? errors[errors.length - 1]!.message : 'an expression failed';
+        failure = new CelError(`the ${what} could not be computed: ${cause}`);
+        reason = `${r.decision === 'deny' ? 'Denied' : 'Throttled'}: the ${what} could not be computed (fail closed): ${cause}`;
       }
-      const reason = r.reason ? renderTemplate(r.reason, a, p, r.id, 'reason', errors) : defaultReason(p, r);
+      reason ??= r.reason ? renderTemplate(r.reason, a, p, r.id, 'reason', errors) : defaultReason(p, r);
       const m: MatchedRule = failure
         ? { policy: p.name, namespace: p.namespace, rule: r.id, decision: r.decision, reason, severity: r.severity, mode: r.mode, error: failure.message }
         : { policy: p.name, namespace: p.namespace, rule: r.id, decision: r.decision, reason, severity: r.severity, mode: r.mode };

@@ -36,7 +36,7 @@ export function explainDecision(d: Decision): string {
     lines.push('Errors:');
     for (const e of d.errors) {
       const where = e.pos ? ` at ${e.pos.file}:${e.pos.line}:${e.pos.column}` : '';
-      lines.push(`  ${e.policy}${e.rule ? '/' + e.rule : ''} ${e.part}: ${e.message}${where} -> ${effectText(e.effect)}`);
+      lines.push(`  ${e.policy}${e.rule ? '/' + e.rule : ''} ${e.part}: ${e.message}${where} -> ${effectText(e.effect, e.part)}`);
     }
   }
   if (d.warnings.length) {
@@ -69,7 +69,7 @@ function describeModification(m: Modification): string {
   }
 }
 
-function effectText(effect: string): string {
+function effectText(effect: string, part: string): string {
   switch (effect) {
     case 'matched':
       return 'the rule counted as matched (fail closed)';
@@ -80,6 +80,7 @@ function effectText(effect: string): string {
     case 'policy_skipped':
       return 'the policy was skipped (fail_open)';
     default:
-      return 'the text or obligation was left out';
+      // Templates (reason, suggest values) keep their text, with the failed interpolation shown as <error: ...>.
+      return part === 'reason' || part.startsWith('suggest.') ? 'the text shows <error: ...> in its place' : 'the obligation was left out';
   }
 }

@@ -202,7 +202,12 @@ export function applyLimitOutcomes(ev: Evaluation, pending: readonly PendingLimi
     const r = p.rule;
     let effect: StatefulEffect | undefined;
     let reason: string | undefined;
-    if (!o.fits) {
+    const c = p.check;
+    if (!o.fits && (c.minAmount ?? c.amount) > c.capacity) {
+      // Bigger than the whole limit: it will never fit, and a throttle would have the client retry forever.
+      effect = { decision: 'deny', ...suggestion(p, o, pricing) };
+      reason = `this request alone needs ${show(p, c.minAmount ?? c.amount)}, more than the whole ${r.limit ? 'limit' : 'budget'} of ${show(p, c.capacity)}: retrying cannot help`;
+    } else if (!o.fits) {
       effect = {
         decision: r.decision,
         ...(r.decision === 'throttle' && o.retryAfterMs !== undefined ? { retryAfterMs: o.retryAfterMs } : {}),

@@ -159,10 +159,19 @@ function fold(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(INVISIBLE, '');
 }
 
-/** Spaces and tabs collapsed to one space, line breaks (with the blanks around them) to one line break. */
-function collapse(text: string): string {
+/** Runs of blanks collapse() shortens: a tab or a wide space, or a space followed by one. */
+const BLANKS = /[\t\u00a0\u2000-\u200a\u3000][ \t\u00a0\u2000-\u200a\u3000]*| [ \t\u00a0\u2000-\u200a\u3000]+/g;
+const LINE_BREAK = / ?\n\s*/g;
+
+/**
+ * Spaces and tabs collapsed to one space, line breaks (with the blanks around them) to one line break.
+ * `blanks: false` says the text is known to have no run of BLANKS (scanRaw finds out for ASCII text),
+ * which saves a pass over it; a text without '\n' is likewise left alone.
+ */
+function collapse(text: string, blanks = true): string {
   // Single spaces, by far the most common, are left alone rather than replaced by themselves.
-  return text.replace(/[\t\u00a0\u2000-\u200a\u3000][ \t\u00a0\u2000-\u200a\u3000]*| [ \t\u00a0\u2000-\u200a\u3000]+/g, ' ').replace(/ ?\n\s*/g, '\n');
+  const s = blanks ? text.replace(BLANKS, ' ') : text;
+  return s.includes('\n') ? s.replace(LINE_BREAK, '\n') : s;
 }
 
 /** Latin look-alikes (Cyrillic, Greek) and digits or symbols used for letters. */
@@ -173,17 +182,30 @@ const LOOKALIKE: Readonly<Record<string, string>> = {
 };
 const mapLookalike = (c: string): string => LOOKALIKE[c] ?? c;
 
+/** Cyrillic and Greek look-alikes of Latin letters (the non-ASCII keys of LOOKALIKE). */
+const LOOKALIKE_LETTERS = /[аеорсухіјѕԁӏһԛԝαεορνικτυ]/g;
+/**
+ * Digits and symbols before or after a letter (up to 8). The second alternative is
+ * "(?<=\p{L})[013457@$!|]{1,8}" written to start with the symbol, so that the regex
+ * engine can skip to the next digit or symbol instead of testing for a letter behind
+ * every position (three times faster; the same matches).
+ */
+const LEET = /[013457@$!|]{1,8}(?=\p{L})|[013457@$!|](?<=\p{L}[013457@$!|])[013457@$!|]{0,7}/gu;
+/** Single letters separated by one of ' .*_-', three or more. */
+const SPACED = /(?<![\p{L}])(?:\p{L}[ .*_-]){2,64}\p{L}(?![\p{L}])/gu;
+
 /**
  * The folded text with look-alike letters mapped to Latin, digits and symbols
  * inside words read as letters (1gn0r3 → ignore), and letters spaced out one
  * by one joined (i g n o r e → ignore; a wider gap still separates words).
+ * For ASCII text (`ascii`) there are no look-alike letters to map; `blanks` is
+ * passed on to collapse() (these replacements never bring two blanks together).
  */
-function deobfuscate(folded: string): string {
+function deobfuscate(folded: string, ascii = false, blanks = true): string {
+  const letters = ascii ? folded : folded.replace(LOOKALIKE_LETTERS, mapLookalike);
   return collapse(
-    folded
-      .replace(/[аеорсухіјѕԁӏһԛԝαεορνικτυ]/g, mapLookalike)
-      .replace(/[013457@$!|]{1,8}(?=\p{L})|(?<=\p{L})[013457@$!|]{1,8}/gu, (m) => m.replace(/./g, mapLookalike))
-      .replace(/(?<![\p{L}])(?:\p{L}[ .*_-]){2,64}\p{L}(?![\p{L}])/gu, (m) => m.replace(/[ .*_-]/g, '')),
+    letters.replace(LEET, (m) => m.replace(/./g, mapLookalike)).replace(SPACED, (m) => m.replace(/[ .*_-]/g, '')),
+    blanks,
   );
 }
 
@@ -197,6 +219,10 @@ interface RawScan {
   /** Base64 blobs long enough to decode, at most MAX_BLOBS of them. */
   blobs: string[];
   longBlob: boolean;
+  /** Every character is ASCII (then NFKC and the removal of invisible characters change nothing). */
+  ascii: boolean;
+  /** A tab, or a space followed by a space or tab: what collapse() shortens in ASCII text. */
+  blanks: boolean;
 }
 
 const MAX_BLOBS = 8;
@@ -211,10 +237,41 @@ function scanRaw(text: string): RawScan {
   const hidden: string[] = [];
   const blobs: string[] = [];
   let longBlob = false;
+  let ascii = true;
+  let blanks = false;
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      // ASCII, most of a prompt: a base64 run, or a blank, or nothing of interest.
+      if (B64_CHAR[c] === 1) {
+        let j = i + 1;
+        while (j < n) {
+          const d = text.charCodeAt(j);
+          if (d >= 0x80 || B64_CHAR[d] !== 1) break;
+          j++;
+        }
+        if (text.charCodeAt(j) === 0x3d) j++;
+        if (text.charCodeAt(j) === 0x3d) j++;
+        const len = j - i;
+        if (len >= MIN_DECODE) {
+          const run = text.slice(i, Math.min(j, i + MAX_DECODE));
+          if (looksEncoded(run)) {
+            if (blobs.length < MAX_BLOBS) blobs.push(run);
+            if (len >= LONG_BLOB) longBlob = true;
+          } else if (len >= LONG_BLOB && /^[0-9a-fA-F]+$/.test(run)) {
+            longBlob = true;
+          }
+        }
+        i = j;
+        continue;
+      }
+      if (c === 0x09 || (c === 0x20 && (text.charCodeAt(i + 1) === 0x20 || text.charCodeAt(i + 1) === 0x09))) blanks = true;
+      i++;
+      continue;
+    }
+    ascii = false;
     if (c === 0xdb40) {
       const lo = text.charCodeAt(i + 1);
       if (lo >= 0xdc00 && lo <= 0xdc7f) {
@@ -229,31 +286,15 @@ function scanRaw(text: string): RawScan {
     if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) bidi++;
     else if (c === 0x200b || c === 0x2060 || c === 0x180e || (c === 0xfeff && i > 0)) zeroWidth++;
     else if ((c === 0x200c || c === 0x200d) && isAsciiLetter(text.charCodeAt(i - 1)) && isAsciiLetter(text.charCodeAt(i + 1))) zeroWidth++;
-    if (isB64Char(c)) {
-      let j = i + 1;
-      while (j < n && isB64Char(text.charCodeAt(j))) j++;
-      if (text.charCodeAt(j) === 0x3d) j++;
-      if (text.charCodeAt(j) === 0x3d) j++;
-      const len = j - i;
-      if (len >= MIN_DECODE) {
-        const run = text.slice(i, Math.min(j, i + MAX_DECODE));
-        if (looksEncoded(run)) {
-          if (blobs.length < MAX_BLOBS) blobs.push(run);
-          if (len >= LONG_BLOB) longBlob = true;
-        } else if (len >= LONG_BLOB && /^[0-9a-fA-F]+$/.test(run)) {
-          longBlob = true;
-        }
-      }
-      i = j;
-      continue;
-    }
     i++;
   }
-  return { smuggling: tags > 0 || bidi > 0 || zeroWidth >= 3, hidden: hidden.join(''), blobs, longBlob };
+  return { smuggling: tags > 0 || bidi > 0 || zeroWidth >= 3, hidden: hidden.join(''), blobs, longBlob, ascii, blanks };
 }
 
 const isAsciiLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-const isB64Char = (c: number): boolean => isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+/** 1 for the base64 and base64url characters [A-Za-z0-9+/_-], by ASCII code. */
+const B64_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if (isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f) B64_CHAR[c] = 1;
 
 /** Base64 rather than a long word or identifier: upper and lower case letters and a digit. */
 function looksEncoded(run: string): boolean {
@@ -276,11 +317,16 @@ function decodeBlob(run: string): string | undefined {
 export function analyzeInjection(text: string): InjectionResult {
   const fired = new Set<InjectionSignal>();
   const raw = scanRaw(text);
-  const folded = fold(raw.hidden ? `${text}\n${raw.hidden}` : text);
-  const norm = collapse(folded);
+  // ASCII text (most prompts) has nothing for NFKC or the removal of invisible characters
+  // to change, and no hidden tag text: lower case is all of fold(). Its blanks are known.
+  const folded = raw.ascii ? text.toLowerCase() : fold(raw.hidden ? `${text}\n${raw.hidden}` : text);
+  const blanks = !raw.ascii || raw.blanks;
+  const norm = collapse(folded, blanks);
 
   const plain = phrases(norm);
-  const deob = phrases(deobfuscate(folded));
+  // Where deobfuscation changes nothing, the phrases are those already found.
+  const deobfuscated = deobfuscate(folded, raw.ascii, blanks);
+  const deob = deobfuscated === norm ? plain : phrases(deobfuscated);
   if (plain.override || deob.override) fired.add('instruction_override');
   if (plain.jailbreak || deob.jailbreak || DAN.test(text)) fired.add('jailbreak');
   if (plain.exfiltration || deob.exfiltration) fired.add('system_prompt_exfiltration');

@@ -7,22 +7,57 @@ import { at, endsWord, type Finding, isAlnum, isAlpha, isDigit, isHex, isUpper, 
 export const PII_KINDS = ['email', 'phone', 'credit_card', 'us_ssn', 'iban', 'ipv4', 'ipv6', 'mac_address'] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
 
+/**
+ * What an ASCII character can do for the main loop of findPii (characters from
+ * U+0080 up do nothing: no finding starts at them and they are not part of a
+ * word). Looked up once per character, so that the loop spends a table read,
+ * not a chain of range checks, on the spaces, punctuation and ordinary words
+ * that make up most of a prompt.
+ */
+const WORD = 1; // [A-Za-z0-9_]: a finding never starts inside a run of these
+const START = 2; // may start a finding at a word start: digits, letters A-F a-f and A-Z (IBAN), '+', '(', ':'
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (isWord(c)) CHAR_CLASS[c] |= WORD;
+  // g-z and '_' start nothing: numbers start with a digit, '+' or '('; IBANs with A-Z;
+  // MAC and IPv6 addresses with a hex digit or ':'.
+  if (isDigit(c) || isUpper(c) || isHex(c) || c === 0x2b || c === 0x28 || c === 0x3a) CHAR_CLASS[c] |= START;
+}
+CHAR_CLASS[0x40] = START; // '@': e-mail, wherever it is
+
 /** Every PII finding in `text`, in text order, without overlaps. */
 export function findPii(text: string): Finding[] {
   const found: Finding[] = [];
   const n = text.length;
   let lastEnd = -1;
+  // The first ':' at or after i (-1: none). An IPv6 address has one within IPV6_MAX characters
+  // of its start; without it, words starting with a-f need not be read as addresses.
+  let colon = text.indexOf(':');
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    const cls = c < 0x80 ? CHAR_CLASS[c]! : 0;
+    if (cls === 0) {
+      // Space, punctuation, non-ASCII: nothing starts here.
+      i++;
+      continue;
+    }
     let next = i + 1;
     if (c === 0x40 /* @ */) {
       const f = email(text, i);
       if (f) found.push(f);
-    } else if ((isAlnum(c) || c === 0x2b /* + */ || c === 0x28 /* ( */ || c === 0x3a /* : */) && startsWord(text, i)) {
+    } else if ((cls & START) !== 0 && startsWord(text, i)) {
       const f = isDigit(c) || c === 0x2b || c === 0x28 ? numeric(text, i, lastEnd) : undefined;
       const ib = f || !isUpper(c) ? undefined : iban(text, i);
-      const g = f ?? (isHex(c) || c === 0x3a ? (macAddress(text, i) ?? ipv6(text, i)) : undefined) ?? (typeof ib === 'object' ? ib : undefined);
+      let g = f;
+      if (!g && (isHex(c) || c === 0x3a)) {
+        g = macAddress(text, i);
+        if (!g) {
+          if (colon >= 0 && colon < i) colon = text.indexOf(':', i);
+          if (colon >= 0 && colon - i <= IPV6_MAX) g = ipv6(text, i);
+        }
+      }
+      if (!g && typeof ib === 'object') g = ib;
       if (typeof ib === 'number') {
         // Shaped like an IBAN but not a valid one: nothing inside it is a phone or a card either.
         next = ib;
@@ -37,14 +72,28 @@ export function findPii(text: string): Finding[] {
             break;
           }
         }
-      } else if (isWord(c)) {
-        // No finding starts inside a word: skip to its end.
-        while (next < n && isWord(text.charCodeAt(next))) next++;
+      } else if ((cls & WORD) !== 0) {
+        next = wordEnd(text, next);
       }
+    } else if ((cls & WORD) !== 0) {
+      // No finding starts inside a word (nor at a word that does not start one, nor at
+      // a letter after '-', '.' or '/' that joins it to a word): skip to its end.
+      next = wordEnd(text, next);
     }
     i = Math.max(next, i + 1);
   }
   return resolveOverlaps(found);
+}
+
+/** The end of the run of [A-Za-z0-9_] from i. */
+function wordEnd(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || (CHAR_CLASS[c]! & WORD) === 0) break;
+    i++;
+  }
+  return i;
 }
 
 /** The PII kinds present, in the order of PII_KINDS. */
@@ -174,8 +223,25 @@ function numeric(text: string, i: number, lastEnd: number): Finding | undefined 
   // The next group of space-separated digits ("4111 1111 …", "3704 0044 …") is part of the
   // number before it, unless that number was a finding of its own.
   if (at(text, i - 1) === 0x20 && isDigit(at(text, i - 2)) && lastEnd !== i - 1) return undefined;
+  // Most numbers in prose are one group of digits ("order 100234", "since 2019", "10%"). One
+  // group without '+' or parentheses can only be an SSN (9 digits, after "SSN") or a card
+  // (13–19 digits), so for other lengths the groups need not be read. (A run longer than
+  // MAX_NUMBER_CHARS is cut at it here as in readGroups, and is nothing there either.)
+  if (isDigit(text.charCodeAt(i))) {
+    const limit = Math.min(text.length, i + MAX_NUMBER_CHARS);
+    let p = i + 1;
+    while (p < limit && isDigit(text.charCodeAt(p))) p++;
+    const len = p - i;
+    const c = at(text, p);
+    if (c !== 0x20 && c !== 0x2d && c !== 0x2e && c !== 0x28 && len !== 9 && (len < 13 || len > 19)) return undefined;
+  }
   const g = readGroups(text, i);
   if (!g) return undefined;
+  // Every kind below needs 8 digits or more (E.164 with '+'), 9 or more without '+':
+  // dates, amounts and short references stop here.
+  let digitCount = 0;
+  for (const x of g.groups) digitCount += x.length;
+  if (digitCount < (g.plus ? 8 : 9)) return undefined;
   // The whole run, or a prefix of it followed by a space: "555-123-4567 555-987-6543" holds two
   // numbers. A prefix counts only when the space differs from its own separators (or it is one group).
   for (let k = g.groups.length; k >= 1; k--) {
@@ -198,13 +264,17 @@ function parenWithin(text: string, from: number, to: number): boolean {
 
 /** Dotted-quad IPv4, 0–255 without leading zeros; a port, prefix length or range may follow (":8080", "/24", "-10.0.0.9"). */
 function ipv4(text: string, i: number): Finding | undefined {
+  // Called at every number: the parts are checked as they are read (the rules of
+  // validIpv4Groups), so that most numbers fail at their first non-digit without
+  // a string being made.
   let p = i;
-  const parts: string[] = [];
+  let valid = true;
   for (let k = 0; k < 4; k++) {
     const s = p;
-    while (p - s < 4 && isDigit(at(text, p))) p++;
+    let v = 0;
+    while (p - s < 4 && isDigit(at(text, p))) v = v * 10 + text.charCodeAt(p++) - 0x30;
     if (p === s) return undefined;
-    parts.push(text.slice(s, p));
+    if (p - s > 3 || (p - s > 1 && text.charCodeAt(s) === 0x30) || v > 255) valid = false;
     if (k < 3) {
       if (at(text, p) !== 0x2e) return undefined;
       p++;
@@ -212,7 +282,7 @@ function ipv4(text: string, i: number): Finding | undefined {
   }
   const c = at(text, p);
   if (isWord(c) || (c === 0x2e && isDigit(at(text, p + 1)))) return undefined;
-  if (!validIpv4Groups(parts) || versionContext(text, i)) return undefined;
+  if (!valid || versionContext(text, i)) return undefined;
   return { kind: 'ipv4', start: i, end: p };
 }
 
@@ -348,16 +418,23 @@ function ipv6(text: string, i: number): Finding | undefined {
   if (at(text, i - 1) === 0x3a || at(text, i - 1) === 0x2e) return undefined;
   let p = i;
   const limit = Math.min(text.length, i + IPV6_MAX + 1);
+  let colon = -1;
   while (p < limit) {
     const c = text.charCodeAt(p);
-    if (isHex(c) || c === 0x3a || c === 0x2e) p++;
+    if (c === 0x3a) {
+      if (colon < 0) colon = p;
+      p++;
+    } else if (isHex(c) || c === 0x2e) p++;
     else break;
   }
+  // Every word starting with a-f gets here: without a ':' it cannot be an address (ipv6Valid
+  // would say so), and the slice and split are not worth making.
+  if (colon < 0) return undefined;
   if (p === limit && p < text.length && (isHex(text.charCodeAt(p)) || text.charCodeAt(p) === 0x3a)) return undefined;
   let end = p;
   // A sentence may end with ':' or '.' right after an address.
   while (end > i && (text.charCodeAt(end - 1) === 0x2e || (text.charCodeAt(end - 1) === 0x3a && text.charCodeAt(end - 2) !== 0x3a))) end--;
-  if (end - i > IPV6_MAX || isWord(at(text, end))) return undefined;
+  if (colon >= end || end - i > IPV6_MAX || isWord(at(text, end))) return undefined;
   return ipv6Valid(text.slice(i, end)) ? { kind: 'ipv6', start: i, end } : undefined;
 }
 
@@ -442,8 +519,10 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = {
 
 /** An IBAN finding; or, for text shaped like one (country, check digits, 4-character groups) that fails the checks, where it ends. */
 function iban(text: string, i: number): Finding | number | undefined {
+  // Most capitalised words fail here, before a two-letter slice is made to look up the country.
+  if (!isUpper(at(text, i + 1)) || !isDigit(at(text, i + 2)) || !isDigit(at(text, i + 3))) return undefined;
   const len = IBAN_LENGTHS[text.slice(i, i + 2)];
-  if (len === undefined || !isDigit(at(text, i + 2)) || !isDigit(at(text, i + 3))) return undefined;
+  if (len === undefined) return undefined;
   let p = i;
   let chars = '';
   while (chars.length < len && p < text.length) {

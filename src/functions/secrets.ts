@@ -41,8 +41,29 @@ export function findSecrets(text: string): Finding[] {
   const generic: Finding[] = [];
   const n = text.length;
   const pem = new PemScanner(text);
+  // The loop visits the positions the character-by-character scan below it describes
+  // would visit, but jumps from one CANDIDATE to the next: everywhere in between that
+  // scan only steps over characters and skips token runs (a run start that is not a
+  // candidate is no token), finding nothing.
   let i = 0;
   while (i < n) {
+    CANDIDATE.lastIndex = i;
+    if (!CANDIDATE.test(text)) break;
+    const j = CANDIDATE.lastIndex - 1;
+    if (j > i && isTokenChar(text.charCodeAt(j - 1))) {
+      // j is inside a run of token characters. The scan skips the whole run from its start
+      // (no token there) unless it started before i, where the scan is already stepping
+      // through the run one character at a time.
+      let s = j - 1;
+      while (s > i && isTokenChar(text.charCodeAt(s - 1))) s--;
+      if (s > i || !isTokenChar(at(text, i - 1))) {
+        i = runEnd(text, s, isTokenChar, n);
+        continue;
+      }
+    }
+    i = j;
+
+    // The scan, at a position it visits:
     const c = text.charCodeAt(i);
     if (c === 0x3d /* = */ || c === 0x3a /* : */) {
       const f = assignment(text, i);
@@ -88,6 +109,29 @@ export function secretKinds(findings: readonly Finding[]): SecretKind[] {
 
 const AWS_KEY_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA', 'ASCA'];
 const MAX_TOKEN = 4096;
+
+/**
+ * Where the main loop of findSecrets has something to do: an assignment operator, a PEM
+ * BEGIN line, or the prefix of a known token format — exactly the prefixes token()
+ * accepts (keep the two in step: a prefix missing here is never looked at). Each match
+ * is one character long (the rest is lookahead), so its position is lastIndex − 1
+ * without a match array. One native regex scan over the text replaces a JavaScript
+ * loop over every character; in most prompts it finds a few ':' and nothing else.
+ */
+const CANDIDATE = new RegExp(
+  [
+    '[=:]',
+    '-(?=----BEGIN )',
+    `A(?=${AWS_KEY_PREFIXES.map((p) => p.slice(1)).join('|')}|Iza)`,
+    'g(?=h[pousr]_|ithub_pat_|lpat-)',
+    'x(?=ox[abposr]-|app-)',
+    's(?=k-|k_live_|k_test_)',
+    'r(?=k_live_|k_test_)',
+    'e(?=yJ)',
+    'h(?=ttps://hooks\\.slack\\.com/services/)',
+  ].join('|'),
+  'g',
+);
 
 const isUpperOrDigit = (c: number): boolean => isUpper(c) || isDigit(c);
 

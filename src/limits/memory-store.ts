@@ -208,7 +208,23 @@ export class MemoryLimitStore implements LimitStore {
   private retryAfter(c: Check, s: KeyState, nowMs: number): number | undefined {
     const need = s.total + s.spent + (c.minAmount ?? c.amount) - c.capacity;
     if ((c.minAmount ?? c.amount) > c.capacity) return undefined;
-    if (c.kind === 'calendar') return c.periodEndMs === undefined ? undefined : Math.max(0, c.periodEndMs - nowMs);
+    if (c.kind === 'calendar') {
+      const periodEnd = c.periodEndMs === undefined ? undefined : Math.max(0, c.periodEndMs - nowMs);
+      // Refused only because of open reservations (the settled use leaves room): they free their
+      // share when they lapse, at the latest — much sooner than the period's end.
+      if (s.spent + (c.minAmount ?? c.amount) <= c.capacity) {
+        let freed = 0;
+        for (const e of s.pendingOrder) {
+          if (e.pendingUntil === undefined || e.amount <= 0) continue;
+          freed += e.amount;
+          if (freed >= need) {
+            const wait = Math.max(1, Math.ceil(e.pendingUntil - nowMs));
+            return periodEnd === undefined ? wait : Math.min(wait, periodEnd);
+          }
+        }
+      }
+      return periodEnd;
+    }
     // When each entry stops counting: at the end of its window, or when its reservation lapses.
     const frees = [...s.entries]
       .filter((e) => e.amount > 0)

@@ -128,11 +128,33 @@ end
 local function retryAfter(c)
   local req = c.min or c.amount
   if req > c.cap then return -1 end
-  if c.kind == 'calendar' then
-    if c.pend == nil then return -1 end
-    return math.max(0, c.pend - now)
-  end
   local need = c.used + req - c.cap
+  if c.kind == 'calendar' then
+    local periodEnd = -1
+    if c.pend ~= nil then periodEnd = math.max(0, c.pend - now) end
+    -- Refused only because of open reservations: they free their share when they lapse, at the latest.
+    if c.spent + req <= c.cap then
+      local freed = 0
+      local off = 0
+      while true do
+        local R = redis.call('ZRANGE', c.r, off, off + BATCH - 1, 'WITHSCORES')
+        if #R == 0 then break end
+        for j = 1, #R, 2 do
+          local amt = tonumber(redis.call('HGET', c.h, R[j])) or 0
+          if amt > 0 then
+            freed = freed + amt
+            if freed >= need then
+              local wait = math.max(1, tonumber(R[j + 1]) - now)
+              if periodEnd >= 0 and periodEnd < wait then return periodEnd end
+              return wait
+            end
+          end
+        end
+        off = off + BATCH
+      end
+    end
+    return periodEnd
+  end
   local freed = 0
   local seen = {}
   local A, ai, an, aoff = {}, 1, 0, 0

@@ -308,6 +308,9 @@ class Translator {
           span,
         };
     }
+    // No dedicated wording: say what the field takes (its description) rather than show the regex.
+    const about = (e.parentSchema as JsonSchema | undefined)?.description;
+    if (typeof about === 'string') return { code: 'invalid-value', message: `${field} ${quote(v)} is not valid: ${lowerFirst(firstSentence(about))}`, span };
     return { code: 'invalid-value', message: `${field} ${e.message ?? 'is invalid'}`, span };
   }
 
@@ -455,8 +458,9 @@ function typeHint(
 }
 
 function firstSentence(s: string): string {
-  const m = /^(.*?\.)(\s|$)/.exec(s);
-  return m ? m[1] : s;
+  // A period ends the sentence unless it belongs to an abbreviation ("e.g. 1m" would leave "e.g.").
+  const m = /^(.*?(?<!\b(?:e\.g|i\.e|etc|vs))\.)(\s|$)/.exec(s);
+  return m ? m[1]! : s;
 }
 
 /** "Identity of ..." → "identity of ...", but "CEL condition" stays. */

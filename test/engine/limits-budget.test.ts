@@ -73,7 +73,7 @@ describe('calendar periods', () => {
   });
 
   test('month in a time zone: the period changes at local midnight of the 1st', async () => {
-    const e = await engineOf([budget({ limit: 100, unit: 'tokens', period: 'month', timezone: 'America/New_York', amount: 'request.input' }, { decision: 'throttle' })]);
+    const e = await engineOf([budget({ limit: 100, unit: 'tokens', period: 'month', timezone: 'America/New_York', amount: 'request.input', reservation_ttl: '1h' }, { decision: 'throttle' })]);
     // 2026-04-01T03:30Z is 23:30 on 31 March in New York (EDT, -04:00).
     const late = Date.parse('2026-04-01T03:30:00Z');
     expect(run(e, req({ input: 100 }), late).decision).toBe('allow');

@@ -39,7 +39,9 @@ describe('expression errors follow the policy fail_open', () => {
     const e = await engineOf([policy('p', [rule, rpm()])], { store: spy });
     const d = run(e, req(), true);
     expect(d.decision).toBe((rule as { decision: string }).decision);
-    expect(d.matched).toEqual([expect.objectContaining({ rule: 'bad', error: expect.any(String) })]);
+    expect(d.matched).toEqual([expect.objectContaining({ rule: 'bad', error: expect.stringMatching(new RegExp(`^the (limit|budget) could not be computed: .*${message.source}`)) })]);
+    // Not the rule's own reason: the limit was not reached, it could not be computed.
+    expect(d.reason).toMatch(/^(Denied|Throttled): the (limit|budget) could not be computed \(fail closed\): /);
     expect(d.errors).toEqual([expect.objectContaining({ policy: 'p', rule: 'bad', part, effect: 'matched', message: expect.stringMatching(message) })]);
     expect(d.errors[0]!.pos).toMatchObject({ file: 'x.yaml', line: 1 });
     // A refused request: the rate limit was not even asked.

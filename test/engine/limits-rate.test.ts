@@ -104,11 +104,14 @@ describe('cost and max', () => {
     expect(run(e, req(5), T0 + 70 * SECOND).decision).toBe('allow');
   });
 
-  test('a request costing more than max never fits: throttled without a retry time', async () => {
+  test('a request costing more than max never fits: denied, not throttled, so the client does not retry forever', async () => {
     const e = await engineOf([tokens()]);
     const d = run(e, req(11), T0);
-    expect(d.decision).toBe('throttle');
+    expect(d.decision).toBe('deny');
+    expect(d.reason).toBe('this request alone needs 11, more than the whole limit of 10: retrying cannot help');
     expect(d.obligations.retry_after_ms).toBeUndefined();
+    // It counted nothing: a request that fits still does.
+    expect(run(e, req(10), T0).decision).toBe('allow');
   });
 
   test('max can come from the context', async () => {

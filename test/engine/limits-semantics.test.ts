@@ -28,7 +28,7 @@ describe('all limits of one evaluation count together, or none does', () => {
     expect(matches(refused)).toEqual(['p/tokens:deny']);
     expect(traceOf(refused, 'rpm')).toMatchObject({ result: 'not_matched' });
     expect(traceOf(refused, 'rpm').why).toBe('1 request of 2 requests used in the last 60s; this request needs 1 request: it fits, but nothing was counted because another limit refused the request');
-    expect(traceOf(refused, 'tokens').why).toBe('60 tokens of 100 tokens used this period; this request needs 60 tokens: it does not fit (fits again in 14h)');
+    expect(traceOf(refused, 'tokens').why).toBe('60 tokens of 100 tokens used this period; this request needs 60 tokens: it does not fit (fits again in 10m)'); // when the open reservation lapses, at the latest
     // Had the refusal counted, the rate limit (2) would be full now.
     expect(run(e, req({ input: 30 })).decision).toBe('allow');
     expect(spy.usedBy('rpm')).toBe(1);
@@ -105,8 +105,17 @@ describe('shadow limits', () => {
     expect(matches(d)).toEqual(['p/trial:throttle:shadow', 'p/trial-budget:deny:shadow']);
     expect(d.obligations).toEqual({ modifications: [], suggestions: [] });
     expect(traceOf(d, 'trial')).toMatchObject({ result: 'matched', mode: 'shadow' });
-    // Shadow reservations are never settled by reportUsage (they lapse); the decision itself reserved nothing.
+    // The trial budget refused this one: nothing to settle.
     expect(await e.reportUsage(d.decision_id, { input_tokens: 1, output_tokens: 1 })).toEqual({ found: false, settled: 0 });
+  });
+
+  test('reportUsage settles shadow budgets as it does enforced ones', async () => {
+    const e = await engineOf([policy('p', [{ id: 'trial-budget', budget: { key: 'user.id', limit: 100, unit: 'tokens', period: 'day', usage: USAGE }, decision: 'deny', mode: 'shadow' }])]);
+    const first = run(e, req({ input: 40, max_tokens: 40 })); // reserves 80 of 100
+    expect(await e.reportUsage(first.decision_id, { input_tokens: 5, output_tokens: 5 }, { now: T0 })).toEqual({ found: true, settled: 1 });
+    // 10 used: another 80 fits. Unsettled, 80 + 80 would have been a shadow match.
+    expect(matches(run(e, req({ input: 40, max_tokens: 40 })))).toEqual([]);
+    expect(matches(run(e, req({ input: 40, max_tokens: 40 })))).toEqual(['p/trial-budget:deny:shadow']);
   });
 
   test('a shadow budget with usage that fits reports nothing (no phantom clamp)', async () => {
@@ -114,6 +123,25 @@ describe('shadow limits', () => {
     const d = run(e, req({ input: 10, max_tokens: 10 }));
     expect(d.matched).toEqual([]);
     expect(d.decision).toBe('allow');
+  });
+});
+
+describe('default_decision: deny', () => {
+  test('requests no rule allows count against no limit or budget', async () => {
+    const spy = new SpyStore();
+    const set = { apiVersion: 'policy.llm/v1', kind: 'PolicySet', metadata: { name: 's' }, spec: { default_decision: 'deny' } };
+    const e = await engineOf([set, policy('p', [{ id: 'members', when: 'user.member', decision: 'allow' }, rpm(2), tokenBudget(100)])], { store: spy });
+    for (let i = 0; i < 3; i++) {
+      const d = run(e, { ...req({ input: 60 }), user: { id: 'u1', member: false } }, { trace: true });
+      expect(d.decision).toBe('deny');
+      expect(d.reason).toMatch(/denied by default/);
+      expect(traceOf(d, 'rpm').why).toBe('not checked: no rule allows the request and the default decision is deny, so nothing is counted');
+    }
+    expect(spy.calls).toHaveLength(0);
+    // The member's requests still have the whole limit and budget.
+    expect(run(e, { ...req({ input: 60 }), user: { id: 'u1', member: true } }).decision).toBe('allow');
+    expect(run(e, { ...req({ input: 30 }), user: { id: 'u1', member: true } }).decision).toBe('allow');
+    expect(run(e, { ...req({ input: 1 }), user: { id: 'u1', member: true } }).decision).toBe('throttle');
   });
 });
 

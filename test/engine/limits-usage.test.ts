@@ -178,7 +178,11 @@ describe('bad reports', () => {
     await expect(e.reportUsage(a.decision_id, { input_tokens: -1, output_tokens: 5 })).rejects.toThrow(/input_tokens must be a non-negative number, got -1/);
     await expect(e.reportUsage(a.decision_id, { input_tokens: 1, output_tokens: Number.NaN })).rejects.toThrow(/output_tokens must be a non-negative number, got NaN/);
     await expect(e.reportUsage(a.decision_id, { cost: Number.POSITIVE_INFINITY })).rejects.toThrow(/cost must be a non-negative number/);
-    await expect(e.reportUsage(a.decision_id, { input_tokens: '5' as unknown as number })).rejects.toThrow(/input_tokens must be a non-negative number/);
+    await expect(e.reportUsage(a.decision_id, { input_tokens: '5' as unknown as number })).rejects.toThrow(/input_tokens must be a non-negative number, got string '5'/);
+    // A misspelt field would settle as zero use.
+    await expect(e.reportUsage(a.decision_id, { input_tokens: 5, completion_tokens: 9 } as unknown as { input_tokens: number })).rejects.toThrow(
+      "reportUsage: unknown usage field 'completion_tokens'; report input_tokens and output_tokens, or cost (dollars)",
+    );
     await expect(e.reportUsage('', { cost: 1 })).rejects.toThrow(/decision_id/);
     // Nothing was settled by the refused reports.
     expect(await e.reportUsage(a.decision_id, { input_tokens: 1, output_tokens: 1 })).toEqual({ found: true, settled: 1 });

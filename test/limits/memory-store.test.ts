@@ -120,10 +120,26 @@ describe('calendar budgets', () => {
     expect(used(s, cal('b', 0, 100), T + 5001)).toBe(70);
   });
 
-  test('retryAfterMs is the time to the end of the period', () => {
+  test('retryAfterMs is the time to the end of the period when the settled use leaves no room', () => {
     const s = new MemoryLimitStore();
-    check(s, [cal('b', 100, 100)], T);
+    const first = check(s, [cal('b', 100, 100)], T);
+    s.settle(first.id, new Map([[0, 100]]), T + 10);
     expect(check(s, [cal('b', 1, 100)], T + 1000).outcomes[0]!.retryAfterMs).toBe(86_400_000 - 1000);
+  });
+
+  test('retryAfterMs, when only open reservations are in the way, is when enough of them lapse', () => {
+    const s = new MemoryLimitStore();
+    check(s, [cal('b', 30, 100)], T); // open: lapses at T + 600 s
+    const settled = check(s, [cal('b', 30, 100)], T + 1);
+    s.settle(settled.id, new Map([[0, 30]]), T + 2); // 30 spent
+    check(s, [cal('b', 40, 100)], T + 3_000); // open: lapses at T + 603 s; the budget is now full
+    const r = check(s, [cal('b', 50, 100)], T + 10_000);
+    expect(r.admitted).toBe(false);
+    // 30 spent + 50 fits; 50 needs both reservations gone (30 + 40), the second lapsing at T + 603 s.
+    expect(r.outcomes[0]!.retryAfterMs).toBe(603_000 - 10_000);
+    // Never later than the end of the period.
+    const late = check(s, [cal('b', 50, 100, { periodEndMs: T + 20_000 })], T + 10_000);
+    expect(late.outcomes[0]!.retryAfterMs).toBe(10_000);
   });
 
   test('clamp: when the amount does not fit but minAmount does, the rest of the capacity is granted and reserved', () => {
