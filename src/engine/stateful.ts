@@ -223,7 +223,8 @@ export function applyLimitOutcomes(ev: Evaluation, pending: readonly PendingLimi
     }
     if (!effect) return;
     if (p.lets) restoreLets(p.policy, a, p.lets);
-    const text = reason ?? (r.reason ? renderTemplate(r.reason, a, p.policy, r.id, 'reason', ev.errors) : defaultReason(p.policy, r));
+    // Without a reason of the rule's own, say what the store found ("2 of 2 requests used ...").
+    const text = reason ?? (r.reason ? renderTemplate(r.reason, a, p.policy, r.id, 'reason', ev.errors) : `${defaultReason(p.policy, r)}: ${p.note}`);
     p.match = { policy: p.policy.name, namespace: p.policy.namespace, rule: r.id, decision: effect.decision, reason: text, severity: effect.decision === r.decision ? r.severity : effect.decision === 'warn' ? 'low' : 'info', mode: r.mode };
     if (r.mode === 'enforce') ev.hits.push({ policy: p.policy, rule: r, stateful: effect, ...(p.lets ? { lets: p.lets } : {}) });
   });

@@ -138,14 +138,161 @@ const AUTHORITY = new RegExp(
   'u',
 );
 
+/** The phrase patterns by gate family (for tests of the gates). */
+export const INJECTION_PATTERNS: Readonly<Record<keyof typeof GATE, RegExp>> = {
+  override: OVERRIDE,
+  jailbreak: JAILBREAK,
+  exfiltration: EXFILTRATION,
+  delimiter: DELIMITER,
+  dataExfiltration: DATA_EXFILTRATION,
+  authority: AUTHORITY,
+};
+
+// ---------------------------------------------------------------------------
+// Keyword gates. Each pattern above costs a pass over the text, and most texts
+// match none of them. So one pass first reads the words of the text (runs of
+// ASCII letters) and the characters a few alternatives need, and a pattern is
+// run only when every alternative it cannot match without is possible: each
+// alternative needs one of the words (or one of the pairs of consecutive words,
+// or one of the characters) listed for it below. The lists must stay in step
+// with the patterns; test/functions/injection-gate.test.ts checks that no match
+// of a pattern escapes its gate. A text with a non-ASCII character opens every
+// gate (the Cyrillic, Chinese and Japanese alternatives need no ASCII word).
+
+/** Families of patterns, as bits of a gate. */
+export const GATE = { override: 1, jailbreak: 2, exfiltration: 4, delimiter: 8, dataExfiltration: 16, authority: 32 } as const;
+const ALL_GATES = 63;
+
+/** [family, words]: one alternative (or several) cannot match without one of the words. */
+const GATE_WORDS: readonly (readonly [number, string])[] = [
+  // ignore|disregard|… (set aside, pay no attention to) …; forget …; ignore[rz]?, ignorier…, ignora(r), olvida(r), dimentica, esqueca, negeer, vergeet …
+  [GATE.override, 'ignore disregard forget skip bypass override overrule neglect abandon discard aside attention'],
+  [GATE.override, 'ignorer ignorez ignorier ignoriere ignorieren vergiss vergessen ignora ignorar olvida olvidar dimentica esqueca negeer vergeet'],
+  // jailbr(eak|oken|eaking); … no longer … | … (unrestricted|…|evil) (ai|…); you are now (…|free of …); … (free|freed|released) from | no longer bound by …
+  [GATE.jailbreak, 'jailbreak jailbroken jailbreaking longer unrestricted unfiltered uncensored unbound amoral unethical evil unchained free freed released'],
+  // (pretend|act|behave|roleplay|role-play) … with(out) … (restrictions|…)
+  [GATE.jailbreak, 'pretend act behave roleplay role'],
+  // SECRET_PROMPT: pre-?prompt
+  [GATE.exfiltration, 'preprompt'],
+  // (conversation|chat history|previous messages|user data|api keys?|credentials|passwords?|secrets|personal data) … (to|into|in) … url
+  [GATE.dataExfiltration, 'conversation history messages data key keys credentials password passwords secrets'],
+];
+
+/** [family, first words, second words]: an alternative needs one first word followed by one second word. */
+const GATE_PAIRS: readonly (readonly [number, string, string])[] = [
+  // (do not|don't|never|stop) (follow|obey|following|obeying) …
+  [GATE.override, 'not t never stop', 'follow obey following obeying'],
+  // (new|updated|revised|real|actual|true) (system )?(instructions|rules|task|directives?|prompt) …
+  [GATE.override, 'new updated revised real actual true system', 'instructions rules task directive directives prompt'],
+  // your (new|real|actual|true) (instructions|task|role|purpose|goal|directive) (is|are)
+  [GATE.override, 'new real actual true', 'instructions task role purpose goal directive'],
+  // do anything now; (jailbreak|…|dan) mode; … developer mode
+  [GATE.jailbreak, 'anything', 'now'],
+  [GATE.jailbreak, 'jailbreak jailbroken god unrestricted unfiltered uncensored evil dan developer', 'mode'],
+  // (no|zero|without) (ethical|moral|content|safety) (guidelines|…|policies)
+  [GATE.jailbreak, 'ethical moral content safety', 'guidelines restrictions filters constraints limits boundaries policies'],
+  // (ignore|bypass|…) … (safety|content) (filters?|guidelines|policies|restrictions|measures)
+  [GATE.jailbreak, 'safety content', 'filter filters guidelines policies restrictions measures'],
+  // SECRET_PROMPT, which both long exfiltration alternatives end with
+  [GATE.exfiltration, 'system developer', 'prompt message instructions'],
+  [GATE.exfiltration, 'initial hidden original secret pre', 'prompt instructions'],
+  [GATE.exfiltration, 'instructions guidelines', 'you'],
+  // (repeat|…) … (words|text|content|everything|lines) (above|before this|so far)
+  [GATE.exfiltration, 'words text content everything lines', 'above before so'],
+  // starting with "you are"; what (were|are) you told
+  [GATE.exfiltration, 'starting', 'with'],
+  [GATE.exfiltration, 'you', 'told'],
+  // (end of|ignore the) (the )?(user('s)? )?(input|prompt|query|document) …
+  [GATE.delimiter, 'of the user s', 'input prompt query document'],
+  // (send|…) … (to|at|into) (https?://|www\.|…@…)
+  [GATE.dataExfiltration, 'to at into', 'http https www'],
+  // (i am|…) … (your|the) (developer|…|system administrator|…|security team)
+  [GATE.authority, 'your the', 'developer developers creator creators administrator admin owner operator system openai anthropic google security'],
+  // (important|…|instructions) (to|for) …; (admin|…|maintenance) (mode|override)
+  [GATE.authority, 'important urgent attention notice note instructions', 'to for'],
+  [GATE.authority, 'admin administrator sudo root maintenance', 'mode override'],
+];
+
+/** [family, characters]: an alternative needs one of the characters. */
+const GATE_CHARS: readonly (readonly [number, string])[] = [
+  // <|…|>, [inst], <<sys>>, <system>, ## system, system: you
+  [GATE.delimiter, '<[#:'],
+  // ![…](…?…=…); an e-mail address after to|at|into
+  [GATE.dataExfiltration, '!@'],
+];
+
+/** Hash of a word (ASCII letters, case-folded); equal words hash equal, others rarely. */
+function wordHash(w: string): number {
+  let h = 0;
+  for (let i = 0; i < w.length; i++) h = (Math.imul(h, 31) + (w.charCodeAt(i) | 0x20)) | 0;
+  return h;
+}
+const pairHash = (first: number, second: number): number => (Math.imul(first, 0x2c1b3c6d) ^ second) | 0;
+
+/** hash → family bits, open addressing in typed arrays: no allocation and no Map lookup per word. */
+class GateTable {
+  private readonly keys = new Int32Array(1024);
+  private readonly bits = new Uint8Array(1024);
+  private slot = (key: number): number => Math.imul(key, 0x9e3779b1) >>> 22;
+  add(key: number, bits: number): void {
+    let i = this.slot(key);
+    while (this.bits[i] !== 0 && this.keys[i] !== key) i = (i + 1) & 1023;
+    this.keys[i] = key;
+    this.bits[i]! |= bits;
+  }
+  get(key: number): number {
+    for (let i = this.slot(key); this.bits[i] !== 0; i = (i + 1) & 1023) if (this.keys[i] === key) return this.bits[i]!;
+    return 0;
+  }
+}
+const WORD_GATES = new GateTable();
+const PAIR_GATES = new GateTable();
+const CHAR_GATES = new Uint8Array(128);
+for (const [bits, words] of GATE_WORDS) for (const w of words.split(' ')) WORD_GATES.add(wordHash(w), bits);
+for (const [bits, firsts, seconds] of GATE_PAIRS) for (const a of firsts.split(' ')) for (const b of seconds.split(' ')) PAIR_GATES.add(pairHash(wordHash(a), wordHash(b)), bits);
+for (const [bits, chars] of GATE_CHARS) for (const c of chars) CHAR_GATES[c.charCodeAt(0)]! |= bits;
+
+/**
+ * The families of patterns that may match `s` (GATE bits): a superset of those
+ * that do. A hash collision only opens a gate more often.
+ */
+export function gatesOf(s: string): number {
+  let bits = 0;
+  let prev = 0;
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    let c = s.charCodeAt(i);
+    if (isAsciiLetter(c)) {
+      let h = c | 0x20;
+      while (++i < n) {
+        c = s.charCodeAt(i);
+        if (!isAsciiLetter(c)) break;
+        h = (Math.imul(h, 31) + (c | 0x20)) | 0;
+      }
+      bits |= WORD_GATES.get(h) | PAIR_GATES.get(pairHash(prev, h));
+      prev = h;
+      if (i >= n) break;
+    }
+    if (c >= 0x80) return ALL_GATES;
+    bits |= CHAR_GATES[c]!;
+    i++;
+  }
+  return bits;
+}
+
 interface PhraseHits {
   override: boolean;
   jailbreak: boolean;
   exfiltration: boolean;
 }
 
-function phrases(s: string): PhraseHits {
-  return { override: OVERRIDE.test(s), jailbreak: JAILBREAK.test(s), exfiltration: EXFILTRATION.test(s) };
+function phrases(s: string, gates = gatesOf(s)): PhraseHits {
+  return {
+    override: (gates & GATE.override) !== 0 && OVERRIDE.test(s),
+    jailbreak: (gates & GATE.jailbreak) !== 0 && JAILBREAK.test(s),
+    exfiltration: (gates & GATE.exfiltration) !== 0 && EXFILTRATION.test(s),
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -221,7 +368,7 @@ interface RawScan {
   longBlob: boolean;
   /** Every character is ASCII (then NFKC and the removal of invisible characters change nothing). */
   ascii: boolean;
-  /** A tab, or a space followed by a space or tab: what collapse() shortens in ASCII text. */
+  /** ASCII text with a tab, or a space followed by a space or tab (what collapse() shortens); true for other text. */
   blanks: boolean;
 }
 
@@ -231,48 +378,31 @@ const LONG_BLOB = 256;
 const MAX_DECODE = 4096;
 
 function scanRaw(text: string): RawScan {
+  // Most prompts are ASCII: then only base64 runs matter here, and those can be found
+  // without reading every character.
+  if (!NON_ASCII.test(text)) return scanAscii(text);
   let tags = 0;
   let bidi = 0;
   let zeroWidth = 0;
   const hidden: string[] = [];
-  const blobs: string[] = [];
-  let longBlob = false;
-  let ascii = true;
-  let blanks = false;
+  const blobs: Blobs = { runs: [], long: false };
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
-      // ASCII, most of a prompt: a base64 run, or a blank, or nothing of interest.
       if (B64_CHAR[c] === 1) {
         let j = i + 1;
-        while (j < n) {
-          const d = text.charCodeAt(j);
-          if (d >= 0x80 || B64_CHAR[d] !== 1) break;
-          j++;
-        }
-        if (text.charCodeAt(j) === 0x3d) j++;
-        if (text.charCodeAt(j) === 0x3d) j++;
-        const len = j - i;
-        if (len >= MIN_DECODE) {
-          const run = text.slice(i, Math.min(j, i + MAX_DECODE));
-          if (looksEncoded(run)) {
-            if (blobs.length < MAX_BLOBS) blobs.push(run);
-            if (len >= LONG_BLOB) longBlob = true;
-          } else if (len >= LONG_BLOB && /^[0-9a-fA-F]+$/.test(run)) {
-            longBlob = true;
-          }
-        }
-        i = j;
+        while (j < n && isB64(text.charCodeAt(j))) j++;
+        i = noteRun(text, i, j, blobs);
         continue;
       }
-      if (c === 0x09 || (c === 0x20 && (text.charCodeAt(i + 1) === 0x20 || text.charCodeAt(i + 1) === 0x09))) blanks = true;
       i++;
       continue;
     }
-    ascii = false;
-    if (c === 0xdb40) {
+    // (Every read here is checked against n: a charCodeAt past the end returns NaN, and
+    // a loop that may see one runs markedly slower.)
+    if (c === 0xdb40 && i + 1 < n) {
       const lo = text.charCodeAt(i + 1);
       if (lo >= 0xdc00 && lo <= 0xdc7f) {
         // Tag characters after a black flag (🏴) spell subdivision flags: legitimate.
@@ -285,16 +415,79 @@ function scanRaw(text: string): RawScan {
     }
     if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) bidi++;
     else if (c === 0x200b || c === 0x2060 || c === 0x180e || (c === 0xfeff && i > 0)) zeroWidth++;
-    else if ((c === 0x200c || c === 0x200d) && isAsciiLetter(text.charCodeAt(i - 1)) && isAsciiLetter(text.charCodeAt(i + 1))) zeroWidth++;
+    else if ((c === 0x200c || c === 0x200d) && i > 0 && i + 1 < n && isAsciiLetter(text.charCodeAt(i - 1)) && isAsciiLetter(text.charCodeAt(i + 1))) zeroWidth++;
     i++;
   }
-  return { smuggling: tags > 0 || bidi > 0 || zeroWidth >= 3, hidden: hidden.join(''), blobs, longBlob, ascii, blanks };
+  return { smuggling: tags > 0 || bidi > 0 || zeroWidth >= 3, hidden: hidden.join(''), blobs: blobs.runs, longBlob: blobs.long, ascii: false, blanks: true };
+}
+
+interface Blobs {
+  runs: string[];
+  long: boolean;
+}
+
+/** A blob's run of base64 characters, without its padding, has at least this many. */
+const MIN_RUN = MIN_DECODE - 2;
+
+/**
+ * Notes the run [start, end) of base64 characters, with the '=' padding after it, as a
+ * blob when it is long enough; returns where the scan goes on (after the padding).
+ */
+function noteRun(text: string, start: number, end: number, blobs: Blobs): number {
+  const n = text.length;
+  let j = end;
+  if (j < n && text.charCodeAt(j) === 0x3d) j++;
+  if (j < n && text.charCodeAt(j) === 0x3d) j++;
+  const len = j - start;
+  if (len >= MIN_DECODE) {
+    const run = text.slice(start, Math.min(j, start + MAX_DECODE));
+    if (looksEncoded(run)) {
+      if (blobs.runs.length < MAX_BLOBS) blobs.runs.push(run);
+      if (len >= LONG_BLOB) blobs.long = true;
+    } else if (len >= LONG_BLOB && /^[0-9a-fA-F]+$/.test(run)) {
+      blobs.long = true;
+    }
+  }
+  return j;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+/** What collapse() shortens in ASCII text: a tab, or a space followed by a space or tab. */
+const ASCII_BLANKS = /\t| [ \t]/;
+
+/**
+ * scanRaw of an ASCII text: no invisible characters, no tags; base64 runs found by
+ * looking ahead. A blob is a run of base64 characters with up to two '=' of padding,
+ * MIN_DECODE long, so its run has MIN_RUN characters or more: when the character
+ * MIN_RUN − 1 after i is not base64, no such run starts in the MIN_RUN positions from
+ * i, and they need not be read (the skip of Boyer–Moore string search).
+ */
+function scanAscii(text: string): RawScan {
+  const blobs: Blobs = { runs: [], long: false };
+  const n = text.length;
+  // Invariant: text[i] is not base64, or it starts a run (text[i − 1] is not base64).
+  let i = 0;
+  while (i + MIN_RUN <= n) {
+    const k = i + MIN_RUN - 1;
+    if (!isB64(text.charCodeAt(k))) {
+      i = k + 1;
+      continue;
+    }
+    // The run through k: back to its start (not before i, by the invariant), on to its end.
+    let start = k;
+    while (start > i && isB64(text.charCodeAt(start - 1))) start--;
+    let end = k + 1;
+    while (end < n && isB64(text.charCodeAt(end))) end++;
+    i = end - start >= MIN_RUN ? noteRun(text, start, end, blobs) : end;
+  }
+  return { smuggling: false, hidden: '', blobs: blobs.runs, longBlob: blobs.long, ascii: true, blanks: ASCII_BLANKS.test(text) };
 }
 
 const isAsciiLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 /** 1 for the base64 and base64url characters [A-Za-z0-9+/_-], by ASCII code. */
 const B64_CHAR = new Uint8Array(128);
 for (let c = 0; c < 128; c++) if (isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f) B64_CHAR[c] = 1;
+const isB64 = (c: number): boolean => c < 0x80 && B64_CHAR[c] === 1;
 
 /** Base64 rather than a long word or identifier: upper and lower case letters and a digit. */
 function looksEncoded(run: string): boolean {
@@ -323,7 +516,8 @@ export function analyzeInjection(text: string): InjectionResult {
   const blanks = !raw.ascii || raw.blanks;
   const norm = collapse(folded, blanks);
 
-  const plain = phrases(norm);
+  const gates = gatesOf(norm);
+  const plain = phrases(norm, gates);
   // Where deobfuscation changes nothing, the phrases are those already found.
   const deobfuscated = deobfuscate(folded, raw.ascii, blanks);
   const deob = deobfuscated === norm ? plain : phrases(deobfuscated);
@@ -332,9 +526,9 @@ export function analyzeInjection(text: string): InjectionResult {
   if (plain.exfiltration || deob.exfiltration) fired.add('system_prompt_exfiltration');
   if ((deob.override && !plain.override) || (deob.jailbreak && !plain.jailbreak) || (deob.exfiltration && !plain.exfiltration)) fired.add('obfuscation');
 
-  if (DELIMITER.test(norm)) fired.add('delimiter_injection');
-  if (DATA_EXFILTRATION.test(norm)) fired.add('data_exfiltration');
-  if (AUTHORITY.test(norm)) fired.add('authority_claim');
+  if ((gates & GATE.delimiter) !== 0 && DELIMITER.test(norm)) fired.add('delimiter_injection');
+  if ((gates & GATE.dataExfiltration) !== 0 && DATA_EXFILTRATION.test(norm)) fired.add('data_exfiltration');
+  if ((gates & GATE.authority) !== 0 && AUTHORITY.test(norm)) fired.add('authority_claim');
   if (raw.smuggling) fired.add('unicode_smuggling');
   if (raw.longBlob) fired.add('encoded_payload');
 

@@ -126,14 +126,24 @@ function email(text: string, k: number): Finding | undefined {
     if (isAlnum(c) || c === 0x2d || (c === 0x2e && isAlnum(at(text, e + 1)))) e++;
     else break;
   }
-  const domain = text.slice(k + 1, e);
-  const labels = domain.split('.');
-  if (labels.length < 2) return undefined;
-  for (const l of labels) {
-    if (l.length === 0 || l.length > 63 || l.startsWith('-') || l.endsWith('-')) return undefined;
+  // Two labels or more, none empty, longer than 63 or starting or ending with '-' (checked in
+  // place: the domain is not copied and split).
+  let labels = 0;
+  let from = k + 1;
+  for (let p = k + 1; p <= e; p++) {
+    if (p < e && text.charCodeAt(p) !== 0x2e) continue;
+    const len = p - from;
+    if (len === 0 || len > 63 || text.charCodeAt(from) === 0x2d || text.charCodeAt(p - 1) === 0x2d) return undefined;
+    labels++;
+    if (p < e) from = p + 1;
   }
-  const tld = labels[labels.length - 1]!;
-  if (!(/^[A-Za-z]{2,24}$/.test(tld) || /^xn--[A-Za-z0-9-]{2,59}$/.test(tld))) return undefined;
+  if (labels < 2) return undefined;
+  // The top-level domain, [from, e): 2–24 letters, or xn-- and 2–59 more characters
+  // (the domain holds only letters, digits, '-' and '.').
+  const tld = e - from;
+  let letters = true;
+  for (let p = from; p < e && letters; p++) letters = isAlpha(text.charCodeAt(p));
+  if (!((letters && tld >= 2 && tld <= 24) || (text.startsWith('xn--', from) && tld - 4 >= 2 && tld - 4 <= 59))) return undefined;
   if (isWord(at(text, e))) return undefined;
   return { kind: 'email', start: s, end: e };
 }
@@ -227,14 +237,24 @@ function numeric(text: string, i: number, lastEnd: number): Finding | undefined 
   // group without '+' or parentheses can only be an SSN (9 digits, after "SSN") or a card
   // (13–19 digits), so for other lengths the groups need not be read. (A run longer than
   // MAX_NUMBER_CHARS is cut at it here as in readGroups, and is nothing there either.)
+  const limit = Math.min(text.length, i + MAX_NUMBER_CHARS);
   if (isDigit(text.charCodeAt(i))) {
-    const limit = Math.min(text.length, i + MAX_NUMBER_CHARS);
     let p = i + 1;
     while (p < limit && isDigit(text.charCodeAt(p))) p++;
     const len = p - i;
     const c = at(text, p);
     if (c !== 0x20 && c !== 0x2d && c !== 0x2e && c !== 0x28 && len !== 9 && (len < 13 || len > 19)) return undefined;
   }
+  // Every kind below needs 8 digits or more (E.164 after '+'), 9 or more without '+'. The
+  // groups readGroups would read are made of the run of digits, separators and parentheses
+  // from i: when that run has too few digits, dates, amounts and short references stop here.
+  let digitsAhead = 0;
+  for (let p = i; p < limit; p++) {
+    const c = text.charCodeAt(p);
+    if (isDigit(c)) digitsAhead++;
+    else if (c !== 0x20 && c !== 0x2d && c !== 0x2e && c !== 0x28 && c !== 0x29 && c !== 0x2b) break;
+  }
+  if (digitsAhead < (text.charCodeAt(i) === 0x2b ? 8 : 9)) return undefined;
   const g = readGroups(text, i);
   if (!g) return undefined;
   // Every kind below needs 8 digits or more (E.164 with '+'), 9 or more without '+':

@@ -41,10 +41,11 @@ export function findSecrets(text: string): Finding[] {
   const generic: Finding[] = [];
   const n = text.length;
   const pem = new PemScanner(text);
-  // The loop visits the positions the character-by-character scan below it describes
-  // would visit, but jumps from one CANDIDATE to the next: everywhere in between that
-  // scan only steps over characters and skips token runs (a run start that is not a
-  // candidate is no token), finding nothing.
+  // The second half of the loop body is the scan at one position, as it was when the loop
+  // stepped through every character. Between two CANDIDATEs that scan can only step over
+  // characters and skip runs of token characters (a run start that is no candidate is no
+  // token), finding nothing; so the loop jumps to the next candidate, or past the token
+  // run the scan would have skipped it with.
   let i = 0;
   while (i < n) {
     CANDIDATE.lastIndex = i;

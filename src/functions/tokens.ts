@@ -92,39 +92,45 @@ export function isEncodingLoaded(name: EncodingName): boolean {
  */
 export const MAX_PRETOKEN = 128;
 
+/** The kinds of run a character can be part of (bits): letters, punctuation, whitespace. Non-ASCII is in all three, digits in none. */
+const LETTERS = 1;
+const PUNCT = 2;
+const SPACE = 4;
+function runKinds(c: number): number {
+  if (c >= 0x80) return LETTERS | PUNCT | SPACE;
+  if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return LETTERS;
+  if (c >= 0x30 && c <= 0x39) return 0;
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return SPACE;
+  return PUNCT;
+}
+
 /**
  * Whether `text` may hold a pre-token longer than MAX_PRETOKEN: a run of
  * letters (or non-ASCII), of punctuation (or non-ASCII) or of whitespace (or
  * non-ASCII) that long. Cheap and conservative; the exact check follows.
+ *
+ * Such a run has MAX_PRETOKEN + 1 characters or more, so it covers one of the
+ * positions MAX_PRETOKEN, 2·MAX_PRETOKEN + 1, … (every (MAX_PRETOKEN + 1)-th):
+ * only the runs through those positions are measured, which in ordinary text
+ * means reading a few characters around one position in 129, not every
+ * character before the count.
  */
 function mayHaveLongPretoken(text: string): boolean {
-  let letters = 0;
-  let punct = 0;
-  let space = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) {
-      letters++;
-      punct++;
-      space++;
-    } else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) {
-      letters++;
-      punct = 0;
-      space = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      letters = 0;
-      punct = 0;
-      space = 0;
-    } else if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
-      letters = 0;
-      punct = 0;
-      space++;
-    } else {
-      letters = 0;
-      punct++;
-      space = 0;
+  const n = text.length;
+  const stride = MAX_PRETOKEN + 1;
+  for (let p = MAX_PRETOKEN; p < n; p += stride) {
+    const kinds = runKinds(text.charCodeAt(p));
+    for (let kind = LETTERS; kind <= SPACE; kind <<= 1) {
+      if ((kinds & kind) === 0) continue;
+      // The run of this kind through p. It cannot start before the previous position
+      // looked at (p − stride): a run through both would have been found there.
+      const floor = Math.max(0, p - stride + 1);
+      let a = p;
+      while (a > floor && (runKinds(text.charCodeAt(a - 1)) & kind) !== 0) a--;
+      let b = p + 1;
+      while (b < n && b - a <= MAX_PRETOKEN && (runKinds(text.charCodeAt(b)) & kind) !== 0) b++;
+      if (b - a > MAX_PRETOKEN) return true;
     }
-    if (letters > MAX_PRETOKEN || punct > MAX_PRETOKEN || space > MAX_PRETOKEN) return true;
   }
   return false;
 }

@@ -29,6 +29,12 @@ describe('requests', () => {
     expect(run(e, user(), T0 + MINUTE - 1).obligations.retry_after_ms).toBe(1);
   });
 
+  test('without a reason of its own, the rule says what the store found', async () => {
+    const e = await engineOf([policy('rate', [{ id: 'rpm', limit: { key: 'user.id', requests: 1, window: '1m' }, decision: 'throttle' }])]);
+    run(e, user(), T0);
+    expect(run(e, user(), T0 + SECOND).reason).toBe('rate/rpm: 1 request of 1 request used in the last 60s; this request needs 1 request: it does not fit (fits again in 59s)');
+  });
+
   test('boundary: a request leaves the window when its time <= now - window', async () => {
     const e = await engineOf([perMinute(2)]);
     expect(run(e, user(), T0).decision).toBe('allow');
