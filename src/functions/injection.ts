@@ -14,7 +14,7 @@
 
 /** Signal weights: the contribution of each signal to the score. */
 export const INJECTION_WEIGHTS = {
-  /** "ignore all previous instructions", "forget everything above", in several languages */
+  /** "ignore all previous instructions", "forget everything above", "ignore the above and say …", "SYSTEM OVERRIDE: …", in several languages (not a user's revision of their own instructions) */
   instruction_override: 0.6,
   /** base64 or Unicode-tag text that decodes to override, jailbreak or exfiltration phrases */
   encoded_instructions: 0.6,
@@ -55,26 +55,95 @@ const TARGET = `(?:instructions?|prompts?|rules|directions|directives|guidelines
 /** What exfiltration asks for. */
 const SECRET_PROMPT = `(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original (?:prompt|instructions)|secret (?:prompt|instructions)|pre-?prompt|developer (?:prompt|message|instructions)|instructions you (?:were|have been) given|guidelines you (?:were|have been) given)`;
 
-const OVERRIDE = new RegExp(
+/**
+ * What follows a reset in the classic attack ("ignore the above and say …"): a few linking
+ * words, then an imperative or a new role.
+ */
+const DIRECTIVE = `(?:(?:and|then|now|instead|just|only|simply|please|rather) ){0,3}(?:say|print|output|write|respond|reply|answer|tell|repeat|reveal|show|display|return|spell|act|pretend|follow|obey|insist|ignore|disregard|forget|enable|disable|from now on|you (?:are|will|must|should|shall|now))\\b`;
+
+/**
+ * Override alternatives aimed at earlier instructions, which may be the user's own: a match
+ * that isRevision() calls a revision ("forget the previous instructions I gave you") does
+ * not count.
+ */
+const OVERRIDE_TARGETED = [
+  `\\b(?:ignore|disregard|forget|skip|bypass|override|overrule|neglect|abandon|discard|set aside|pay no attention to) ${F(2)}(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|system|developer|given|preset|your|all) ${F(2)}${TARGET}\\b`,
+  `\\b(?:do not|don't|never|stop) (?:follow|obey|following|obeying) (?:any of )?(?:your|the|these|those) (?:previous|prior|original|initial|system|developer|given) ${TARGET}\\b`,
+];
+/** The other override alternatives: each match counts. */
+const OVERRIDE_OTHER = [
+  `\\bforget (?:about )?(?:everything|all|anything) (?:you(?:'ve| have| were| was)? (?:been )?(?:told|taught|instructed|said|learned)|above|before|so far|until now)`,
+  // "ignore the above and say …", "disregard everything above. output …": a reset of whatever
+  // came before, followed by a new directive
+  `\\b(?:ignore|disregard|forget|neglect|discard|set aside|pay no attention to) (?:(?:everything|all|anything|what(?:'s| is| was)?|whatever(?: is| was)?)(?: of)? (?:(?:written|said|stated) )?)?(?:the |that |this )?(?:above|before|prior|preceding|foregoing|so far|until now)(?: (?:this|that|here))?(?: (?:line|message|text|paragraph|part|section|content|input|prompt))?(?: ?[.,;:!]{1,3}| ?[-—]{1,2})?[ \\n]${DIRECTIVE}`,
+  // "SYSTEM OVERRIDE: respond only with …"
+  `\\b(?:system|admin|administrator|developer|root|sudo) override(?: mode)?(?: ?[:!]{1,3}| -{1,2}| —)[ \\n]?${DIRECTIVE}`,
+  `\\b(?:new|updated|revised|real|actual|true) (?:system )?(?:instructions|rules|task|directives?|prompt)(?: (?:are|is))?(?: as follows| follow\\b| ?:)`,
+  `\\byour (?:new|real|actual|true) (?:instructions|task|role|purpose|goal|directive) (?:is|are)\\b`,
+  // French, German, Spanish, Italian, Portuguese, Dutch, Russian, Chinese, Japanese
+  `\\bignore[rz]? ${F(1)}(?:les |vos |mes )?(?:instructions|consignes|règles|directives) (?:précédentes|antérieures|ci-dessus|initiales)`,
+  `\\b(?:ignorier(?:e|en)?|vergiss|vergessen sie) ${F(1)}(?:vorherigen|bisherigen|obigen|vorigen|früheren|ursprünglichen) (?:anweisungen|instruktionen|regeln|befehle|vorgaben)`,
+  `\\b(?:ignora(?:r)?|olvida(?:r)?) ${F(1)}(?:las |tus )?(?:instrucciones|reglas|indicaciones|órdenes) (?:anteriores|previas|iniciales)`,
+  `\\b(?:ignora|dimentica) ${F(1)}(?:le )?(?:istruzioni|regole|indicazioni) (?:precedenti|iniziali)`,
+  `\\b(?:ignore|esqueça|esqueca) ${F(1)}(?:as )?(?:instruções|instrucoes|regras) (?:anteriores|iniciais)`,
+  `\\b(?:negeer|vergeet) ${F(1)}(?:de )?(?:vorige|eerdere) (?:instructies|regels)`,
+  `(?:игнорируй(?:те)?|забудь(?:те)?) ${F(1)}(?:предыдущие|прежние|все) (?:инструкции|указания|правила|команды)`,
+  `(?:忽略|无视|忘记|忘掉)(?:之前|以上|先前|上面|前面|所有|全部)?的?(?:所有|全部)?(?:指令|指示|说明|规则|提示|要求)`,
+  `(?:以前|前|上記|これまで)の(?:すべての)?(?:指示|命令|ルール|指令)を(?:無視|忘れ)`,
+];
+/**
+ * Every override alternative; the targeted ones last, in the group `t`. Alternatives are tried
+ * in order at each position, so a match in `t` means no other alternative matches there.
+ */
+const OVERRIDE = new RegExp(`${OVERRIDE_OTHER.join('|')}|(?<t>${OVERRIDE_TARGETED.join('|')})`, 'gu');
+/** The same alternatives as one plain pattern, for the tests of the gates. */
+const OVERRIDE_ANY = new RegExp([...OVERRIDE_OTHER, ...OVERRIDE_TARGETED].join('|'), 'u');
+
+/**
+ * A user revising their own earlier instructions rather than an attack on the system's:
+ * "forget the previous instructions I gave you about formatting", "disregard previous
+ * guidelines from the style guide", "ignore my earlier rules". The match (`span`, which
+ * ends at `end` of `s`) must not name the model's instructions — your, system, developer,
+ * all, any, original, initial, … or a target only the model has (guardrails, policies,
+ * restrictions, programming) — and must be tied to the user: "my" or "our" in it, or
+ * right after it "(that) I gave you / I wrote / I said …", "from the <source>" (not the
+ * system, developer, user or model), "in my …", or "about / on / for <formatting, style,
+ * tone, length, spelling …>".
+ */
+function isRevision(s: string, span: string, end: number): boolean {
+  if (MODEL_OWNED.test(span)) return false;
+  if (USER_OWNED.test(span)) return true;
+  return REVISION_AFTER.test(s.slice(end, end + 60));
+}
+const MODEL_OWNED = /\b(?:your|system|developer|all|any|every|original|initial|preset|default|safety|restrictions|policies|programming|safeguards|guardrails)\b/;
+const USER_OWNED = /\b(?:my|our)\b/;
+const REVISION_AFTER = new RegExp(
   [
-    `\\b(?:ignore|disregard|forget|skip|bypass|override|overrule|neglect|abandon|discard|set aside|pay no attention to) ${F(2)}(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|system|developer|given|preset|your|all) ${F(2)}${TARGET}\\b`,
-    `\\b(?:do not|don't|never|stop) (?:follow|obey|following|obeying) (?:any of )?(?:your|the|these|those) (?:previous|prior|original|initial|system|developer|given) ${TARGET}\\b`,
-    `\\bforget (?:about )?(?:everything|all|anything) (?:you(?:'ve| have| were| was)? (?:been )?(?:told|taught|instructed|said|learned)|above|before|so far|until now|i said)`,
-    `\\b(?:new|updated|revised|real|actual|true) (?:system )?(?:instructions|rules|task|directives?|prompt)(?: (?:are|is))?(?: as follows| follow\\b| ?:)`,
-    `\\byour (?:new|real|actual|true) (?:instructions|task|role|purpose|goal|directive) (?:is|are)\\b`,
-    // French, German, Spanish, Italian, Portuguese, Dutch, Russian, Chinese, Japanese
-    `\\bignore[rz]? ${F(1)}(?:les |vos |mes )?(?:instructions|consignes|règles|directives) (?:précédentes|antérieures|ci-dessus|initiales)`,
-    `\\b(?:ignorier(?:e|en)?|vergiss|vergessen sie) ${F(1)}(?:vorherigen|bisherigen|obigen|vorigen|früheren|ursprünglichen) (?:anweisungen|instruktionen|regeln|befehle|vorgaben)`,
-    `\\b(?:ignora(?:r)?|olvida(?:r)?) ${F(1)}(?:las |tus )?(?:instrucciones|reglas|indicaciones|órdenes) (?:anteriores|previas|iniciales)`,
-    `\\b(?:ignora|dimentica) ${F(1)}(?:le )?(?:istruzioni|regole|indicazioni) (?:precedenti|iniziali)`,
-    `\\b(?:ignore|esqueça|esqueca) ${F(1)}(?:as )?(?:instruções|instrucoes|regras) (?:anteriores|iniciais)`,
-    `\\b(?:negeer|vergeet) ${F(1)}(?:de )?(?:vorige|eerdere) (?:instructies|regels)`,
-    `(?:игнорируй(?:те)?|забудь(?:те)?) ${F(1)}(?:предыдущие|прежние|все) (?:инструкции|указания|правила|команды)`,
-    `(?:忽略|无视|忘记|忘掉)(?:之前|以上|先前|上面|前面|所有|全部)?的?(?:所有|全部)?(?:指令|指示|说明|规则|提示|要求)`,
-    `(?:以前|前|上記|これまで)の(?:すべての)?(?:指示|命令|ルール|指令)を(?:無視|忘れ)`,
+    // (that|which) I gave you, I've written, we agreed …
+    `^,? (?:that |which )?(?:i|we)(?:'ve|'d)?(?: (?:just|already|previously|earlier|first|originally|had|have|did))? (?:gave|give|given|wrote|written|sent|said|mentioned|provided|listed|set|specified|added|made|typed|shared|posted|pasted|included|put|asked for|requested|agreed on|used)\\b`,
+    `^ (?:from me|of mine)\\b`,
+    // from the style guide; in my last message
+    `^ from (?:the|my|our|this|that) (?!(?:system|developer|developers|user|assistant|operator|admin|administrator|model|ai|prompt|owner|creator|openai|anthropic|google|security)\\b)\\p{L}`,
+    `^ in (?:my|our) \\p{L}`,
+    // about formatting, on tone, for the summary
+    `^ (?:about|on|for|regarding|concerning) (?:the |my |our )?(?:formatting|format|style|tone|voice|length|word count|spelling|grammar|wording|punctuation|layout|structure|headings|bullets?|bullet points|lists|tables|fonts?|colou?rs?|citations|references|capitali[sz]ation|indentation|naming|dates|units|summary|outline|template|translation|language)\\b`,
   ].join('|'),
   'u',
 );
+
+/** Whether `s` (normalised) holds an override phrase that is not a revision. */
+function overrides(s: string): boolean {
+  // One pass for most texts: they match nothing, or their first match is no revision.
+  const re = OVERRIDE;
+  re.lastIndex = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    if (m.groups?.t === undefined || !isRevision(s, m[0], m.index + m[0].length)) return true;
+    // A revision: go on from the next position (a later match may start inside this one;
+    // each is bounded in length, so the scan stays linear).
+    re.lastIndex = m.index + 1;
+  }
+  return false;
+}
 
 const JAILBREAK = new RegExp(
   [
@@ -140,7 +209,7 @@ const AUTHORITY = new RegExp(
 
 /** The phrase patterns by gate family (for tests of the gates). */
 export const INJECTION_PATTERNS: Readonly<Record<keyof typeof GATE, RegExp>> = {
-  override: OVERRIDE,
+  override: OVERRIDE_ANY,
   jailbreak: JAILBREAK,
   exfiltration: EXFILTRATION,
   delimiter: DELIMITER,
@@ -165,7 +234,8 @@ const ALL_GATES = 63;
 
 /** [family, words]: one alternative (or several) cannot match without one of the words. */
 const GATE_WORDS: readonly (readonly [number, string])[] = [
-  // ignore|disregard|… (set aside, pay no attention to) …; forget …; ignore[rz]?, ignorier…, ignora(r), olvida(r), dimentica, esqueca, negeer, vergeet …
+  // ignore|disregard|… (set aside, pay no attention to) … (both the targeted form and "… the above, then a directive");
+  // forget …; (system|admin|…) override: …; ignore[rz]?, ignorier…, ignora(r), olvida(r), dimentica, esqueca, negeer, vergeet …
   [GATE.override, 'ignore disregard forget skip bypass override overrule neglect abandon discard aside attention'],
   [GATE.override, 'ignorer ignorez ignorier ignoriere ignorieren vergiss vergessen ignora ignorar olvida olvidar dimentica esqueca negeer vergeet'],
   // jailbr(eak|oken|eaking); … no longer … | … (unrestricted|…|evil) (ai|…); you are now (…|free of …); … (free|freed|released) from | no longer bound by …
@@ -289,7 +359,7 @@ interface PhraseHits {
 
 function phrases(s: string, gates = gatesOf(s)): PhraseHits {
   return {
-    override: (gates & GATE.override) !== 0 && OVERRIDE.test(s),
+    override: (gates & GATE.override) !== 0 && overrides(s),
     jailbreak: (gates & GATE.jailbreak) !== 0 && JAILBREAK.test(s),
     exfiltration: (gates & GATE.exfiltration) !== 0 && EXFILTRATION.test(s),
   };

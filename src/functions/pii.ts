@@ -27,7 +27,7 @@ CHAR_CLASS[0x40] = START; // '@': e-mail, wherever it is
 
 /** Every PII finding in `text`, in text order, without overlaps. */
 export function findPii(text: string): Finding[] {
-  const found: Finding[] = [];
+  let found: Finding[] = [];
   const n = text.length;
   let lastEnd = -1;
   // The first ':' at or after i (-1: none). An IPv6 address has one within IPV6_MAX characters
@@ -36,9 +36,26 @@ export function findPii(text: string): Finding[] {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    const cls = c < 0x80 ? CHAR_CLASS[c]! : 0;
+    if (c >= 0x80) {
+      // Non-ASCII: nothing starts here. Full-width forms of ASCII characters
+      // (Ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ) and the ideographic space are read as ASCII: at the first one, the text is
+      // folded (which changes no offset) and scanned again from the last place before it
+      // that no finding crosses. What was found before that place stands.
+      if ((c >= 0xff01 && c <= 0xff5e) || c === 0x3000) {
+        const r = resumeFrom(text, i);
+        text = foldFullWidth(text);
+        found = found.filter((f) => f.start < r);
+        lastEnd = -1;
+        colon = text.indexOf(':', r);
+        i = r;
+        continue;
+      }
+      i++;
+      continue;
+    }
+    const cls = CHAR_CLASS[c]!;
     if (cls === 0) {
-      // Space, punctuation, non-ASCII: nothing starts here.
+      // Space, punctuation: nothing starts here.
       i++;
       continue;
     }
@@ -85,6 +102,32 @@ export function findPii(text: string): Finding[] {
   return resolveOverlaps(found);
 }
 
+/**
+ * Where the scan of a text goes on once its first full-width character, at i, is folded: after
+ * the last character before i that is part of no finding and ends every recogniser's reading
+ * (a line break, a tab, , ; " < > [ ] \\), or at 0. Findings before that character neither
+ * reach it nor look past it, and the text before i is the same folded or not, so they stand;
+ * the scan from there sees the folded text as a scan from the start would.
+ */
+function resumeFrom(text: string, i: number): number {
+  let r = i;
+  while (r > 0 && !isBarrier(text.charCodeAt(r - 1))) r--;
+  return r;
+}
+const isBarrier = (c: number): boolean =>
+  c === 0x0a || c === 0x0d || c === 0x09 || c === 0x2c || c === 0x3b || c === 0x22 || c === 0x3c || c === 0x3e || c === 0x5b || c === 0x5d || c === 0x5c;
+
+/**
+ * `text` with the full-width forms of ASCII characters (U+FF01–U+FF5E) and the ideographic
+ * space (U+3000) replaced by the ASCII characters they stand for — what NFKC makes of them —
+ * and nothing else changed. Each is one UTF-16 code unit, like its replacement, so every
+ * offset into the result is the same offset into `text` (redact() replaces the full-width text).
+ */
+export function foldFullWidth(text: string): string {
+  return text.replace(FULL_WIDTH, (c) => (c === '\u3000' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
+}
+const FULL_WIDTH = /[\uff01-\uff5e\u3000]/g;
+
 /** The end of the run of [A-Za-z0-9_] from i. */
 function wordEnd(text: string, i: number): number {
   const n = text.length;
@@ -113,9 +156,33 @@ function isLocalChar(c: number): boolean {
   return isAlnum(c) || (c >= 0x23 && c <= 0x27) || c === 0x21 || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x2f || c === 0x3d || c === 0x3f || (c >= 0x5e && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
 }
 
+/**
+ * Letters, marks and digits of any script but those written without spaces between words
+ * (Chinese, Japanese, Thai, Lao, Khmer, Burmese), whose text runs straight into an address:
+ * メールはjohn@example.com is john's address, not メールはjohn's.
+ */
+const UNICODE_LOCAL_CHAR = /^(?![\p{scx=Han}\p{scx=Hira}\p{scx=Kana}\p{scx=Thai}\p{scx=Laoo}\p{scx=Khmr}\p{scx=Mymr}])[\p{L}\p{M}\p{Nd}]$/u;
+
+/** The length (1 or 2 code units, 0 for none) of the local-part character that ends before s. */
+function unicodeLocalCharBefore(text: string, s: number): number {
+  const c = text.charCodeAt(s - 1);
+  const w = c >= 0xdc00 && c <= 0xdfff && s >= 2 && text.charCodeAt(s - 2) >= 0xd800 && text.charCodeAt(s - 2) <= 0xdbff ? 2 : 1;
+  return UNICODE_LOCAL_CHAR.test(text.slice(s - w, s)) ? w : 0;
+}
+
 function email(text: string, k: number): Finding | undefined {
   let s = k;
-  while (s > 0 && k - s < LOCAL_MAX && isLocalChar(text.charCodeAt(s - 1))) s--;
+  while (s > 0 && k - s < LOCAL_MAX) {
+    const c = text.charCodeAt(s - 1);
+    if (isLocalChar(c)) s--;
+    else if (c < 0x80) break;
+    else {
+      // Internationalised local parts (josé@, иван@): letters of scripts written with spaces.
+      const w = unicodeLocalCharBefore(text, s);
+      if (w === 0 || k - s + w > LOCAL_MAX) break;
+      s -= w;
+    }
+  }
   while (s < k && text.charCodeAt(s) === 0x2e) s++;
   if (s === k || text.charCodeAt(k - 1) === 0x2e) return undefined;
   // Domain: labels of letters, digits and '-', separated by single dots.
@@ -126,26 +193,91 @@ function email(text: string, k: number): Finding | undefined {
     if (isAlnum(c) || c === 0x2d || (c === 0x2e && isAlnum(at(text, e + 1)))) e++;
     else break;
   }
-  // Two labels or more, none empty, longer than 63 or starting or ending with '-' (checked in
-  // place: the domain is not copied and split).
-  let labels = 0;
-  let from = k + 1;
-  for (let p = k + 1; p <= e; p++) {
-    if (p < e && text.charCodeAt(p) !== 0x2e) continue;
-    const len = p - from;
-    if (len === 0 || len > 63 || text.charCodeAt(from) === 0x2d || text.charCodeAt(p - 1) === 0x2d) return undefined;
-    labels++;
-    if (p < e) from = p + 1;
+  // A non-ASCII letter where the ASCII domain stops: an internationalised domain (société.fr),
+  // read again with Unicode letters. When that reading is no domain (a Korean particle glued
+  // to the address: a@b.com으로), the ASCII one still counts.
+  if (e < n && e - k - 1 < DOMAIN_MAX && (text.charCodeAt(e) >= 0x80 || (text.charCodeAt(e) === 0x2e && at(text, e + 1) >= 0x80))) {
+    const u = idnDomainEnd(text, k + 1);
+    if (u > e && validDomain(text, k + 1, u, true)) return { kind: 'email', start: s, end: u };
   }
-  if (labels < 2) return undefined;
-  // The top-level domain, [from, e): 2–24 letters, or xn-- and 2–59 more characters
-  // (the domain holds only letters, digits, '-' and '.').
-  const tld = e - from;
-  let letters = true;
-  for (let p = from; p < e && letters; p++) letters = isAlpha(text.charCodeAt(p));
-  if (!((letters && tld >= 2 && tld <= 24) || (text.startsWith('xn--', from) && tld - 4 >= 2 && tld - 4 <= 59))) return undefined;
-  if (isWord(at(text, e))) return undefined;
+  if (!validDomain(text, k + 1, e, false) || isWord(at(text, e))) return undefined;
   return { kind: 'email', start: s, end: e };
+}
+
+/**
+ * Whether [from, e) is a domain: two labels or more, none empty, longer than 63 or starting or
+ * ending with '-' (checked in place: the domain is not copied and split); a top-level domain of
+ * 2–24 letters, or xn-- and 2–59 more characters. `unicode`: labels may hold non-ASCII letters,
+ * and the top-level domain may be 2–24 of them (рф, 中国) — ASCII letters or non-ASCII ones, not both.
+ */
+function validDomain(text: string, from: number, e: number, unicode: boolean): boolean {
+  let labels = 0;
+  let start = from;
+  for (let p = from; p <= e; p++) {
+    if (p < e && text.charCodeAt(p) !== 0x2e) continue;
+    const len = p - start;
+    if (len === 0 || len > 63 || text.charCodeAt(start) === 0x2d || text.charCodeAt(p - 1) === 0x2d) return false;
+    labels++;
+    if (p < e) start = p + 1;
+  }
+  if (labels < 2) return false;
+  // The top-level domain, [start, e).
+  const tld = e - start;
+  if (text.startsWith('xn--', start)) return tld - 4 >= 2 && tld - 4 <= 59 && !(unicode && unicodeIn(text, start, e));
+  let ascii = false;
+  let other = false;
+  for (let p = start; p < e; p++) {
+    const c = text.charCodeAt(p);
+    if (isAlpha(c)) ascii = true;
+    else if (!unicode || c < 0x80) return false;
+    else if (c >= 0xdc00 && c <= 0xdfff) continue; // the second half of a letter beyond U+FFFF
+    else if (isUnicodeLetter(text, p)) other = true;
+    else return false;
+  }
+  return !(ascii && other) && tld >= 2 && tld <= 24;
+}
+
+/** Whether [from, e) holds a non-ASCII character. */
+function unicodeIn(text: string, from: number, e: number): boolean {
+  for (let p = from; p < e; p++) if (text.charCodeAt(p) >= 0x80) return true;
+  return false;
+}
+
+const UNICODE_LABEL_CHAR = /^[\p{L}\p{M}\p{Nd}]$/u;
+const UNICODE_LETTER = /^\p{L}$/u;
+
+/** The code point at p (one or two code units). */
+function codePointString(text: string, p: number): string {
+  const c = text.charCodeAt(p);
+  return c >= 0xd800 && c <= 0xdbff && p + 1 < text.length ? text.slice(p, p + 2) : text[p]!;
+}
+
+/** The character at p, or the surrogate pair starting there, is a letter (any script). */
+function isUnicodeLetter(text: string, p: number): boolean {
+  return UNICODE_LETTER.test(codePointString(text, p));
+}
+
+/**
+ * Where a domain starting at `from` ends when labels may hold Unicode letters, marks and digits
+ * (IDN) as well as ASCII letters, digits and '-'. Reads at most DOMAIN_MAX code units.
+ */
+function idnDomainEnd(text: string, from: number): number {
+  const limit = Math.min(text.length, from + DOMAIN_MAX);
+  const labelChar = (p: number): number => {
+    if (p >= limit) return 0;
+    const c = text.charCodeAt(p);
+    if (c < 0x80) return isAlnum(c) || c === 0x2d ? 1 : 0;
+    const cp = codePointString(text, p);
+    return p + cp.length <= limit && UNICODE_LABEL_CHAR.test(cp) ? cp.length : 0;
+  };
+  let e = from;
+  while (e < limit) {
+    const w = labelChar(e);
+    if (w > 0) e += w;
+    else if (text.charCodeAt(e) === 0x2e && labelChar(e + 1) > 0) e++;
+    else break;
+  }
+  return e;
 }
 
 // ---------------------------------------------------------------------------
@@ -396,7 +528,8 @@ export function luhnValid(digits: string): boolean {
  * Phone numbers:
  * - international: '+' (or '00') and a country code, 8–15 digits (E.164);
  * - North American: (NXX) XXX-XXXX, NXX-XXX-XXXX, NXX.XXX.XXXX, NXX XXX XXXX (N = 2–9), optionally after 1;
- * - national with a trunk 0: 9–11 digits in 3 or more groups with one kind of separator (020 7946 0958, 01 23 45 67 89).
+ * - national with a trunk 0: 9–11 digits in 3 or more groups with one kind of separator (020 7946 0958, 01 23 45 67 89);
+ * - UK mobile: 07 and 9 more digits, written 5 + 6 or 5 + 3 + 3, separated by spaces or by dashes (07911 123456, 07700 900 123).
  * Bare digit runs without '+' are not phone numbers (order numbers, ids).
  */
 function phoneKind(g: Groups, digits: string): string | undefined {
@@ -422,9 +555,16 @@ function phoneKind(g: Groups, digits: string): string | undefined {
     if (area >= '2' && area <= '9' && (g.parens || (seps[0] !== '' && seps[0] === seps[1])) && seps[1] !== '') return 'phone';
     return undefined;
   }
-  if (digits[0] === '0' && digits[1] !== '0' && !g.parens && digits.length >= 9 && digits.length <= 11 && g.groups.length >= 3) {
+  if (digits[0] === '0' && digits[1] !== '0' && !g.parens && digits.length >= 9 && digits.length <= 11 && g.groups.length >= 2) {
     const sep = g.seps[0]!;
-    if (g.seps.every((s) => s === sep) && g.groups.every((x) => x.length >= 2 && x.length <= 4)) return 'phone';
+    if (!g.seps.every((s) => s === sep)) return undefined;
+    if (g.groups.length >= 3 && g.groups.every((x) => x.length >= 2 && x.length <= 4)) return 'phone';
+    // UK mobile numbers, 07xxx xxxxxx and 07xxx xxx xxx: the 5-digit group is the trunk 0 and a
+    // mobile prefix 7xxx; any other 5 + 6 digits (references, ids) is not read as a phone.
+    if (digits.length === 11 && digits[1] === '7' && g.groups[0]!.length === 5 && (sep === ' ' || sep === '-')) {
+      const sizes = g.groups.length === 2 ? g.groups[1]!.length === 6 : g.groups.length === 3 && g.groups[1]!.length === 3 && g.groups[2]!.length === 3;
+      if (sizes) return 'phone';
+    }
   }
   return undefined;
 }

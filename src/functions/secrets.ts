@@ -18,6 +18,7 @@ export const SECRET_KINDS = [
   'google_api_key',
   'stripe_key',
   'jwt',
+  'bearer_token',
   'password',
   'generic_secret',
 ] as const;
@@ -130,6 +131,7 @@ const CANDIDATE = new RegExp(
     'r(?=k_live_|k_test_)',
     'e(?=yJ)',
     'h(?=ttps://hooks\\.slack\\.com/services/)',
+    '[Bb](?=earer[ \\t]|EARER[ \\t])',
   ].join('|'),
   'g',
 );
@@ -148,7 +150,7 @@ function finding(kind: SecretKind, start: number, end: number): Finding {
 function token(text: string, i: number): Finding | undefined {
   const c0 = text.charCodeAt(i);
   // Every format below starts with one of these letters (or a digit-free prefix): most words end here.
-  if (c0 !== 0x41 && c0 !== 0x67 && c0 !== 0x78 && c0 !== 0x73 && c0 !== 0x72 && c0 !== 0x65 && c0 !== 0x68) return undefined;
+  if (c0 !== 0x41 && c0 !== 0x67 && c0 !== 0x78 && c0 !== 0x73 && c0 !== 0x72 && c0 !== 0x65 && c0 !== 0x68 && c0 !== 0x42 && c0 !== 0x62) return undefined;
   const end = runEnd(text, i, isTokenChar, MAX_TOKEN);
   const len = end - i;
   switch (c0) {
@@ -199,9 +201,41 @@ function token(text: string, i: number): Finding | undefined {
         return e - i > 50 ? finding('slack_webhook', i, e) : undefined;
       }
       return undefined;
+    case 0x42: // B
+    case 0x62: // b
+      return len === 6 && text.slice(i, i + 6).toLowerCase() === 'bearer' ? bearer(text, i + 6) : undefined;
     default:
       return undefined;
   }
+}
+
+/** RFC 6750 b64token characters: A-Z a-z 0-9 - . _ ~ + / (then '=' padding). */
+const isBearerChar = (c: number): boolean => isWord(c) || c === 0x2d || c === 0x2e || c === 0x7e || c === 0x2b || c === 0x2f;
+const MIN_BEARER = 20;
+
+/**
+ * The credential after "Bearer" (an HTTP Authorization header, `curl -H 'Authorization: Bearer …'`),
+ * `p` just after the word: a known format there is reported as that format (a JWT, a GitHub
+ * token); anything else is a `bearer_token` when it is 20+ b64token characters with a letter and
+ * a digit, not a placeholder (YOUR_ACCESS_TOKEN, <token>, $TOKEN, {{token}}, xxxx…).
+ */
+function bearer(text: string, p: number): Finding | undefined {
+  let v = p;
+  while (v - p < 3 && (at(text, v) === 0x20 || at(text, v) === 0x09)) v++;
+  if (v === p || !isBearerChar(at(text, v))) return undefined;
+  // (A value starting with 'b' is no known format; not looking spares "Bearer Bearer …" a recursion.)
+  const c = text.charCodeAt(v);
+  const known = c === 0x42 || c === 0x62 ? undefined : token(text, v);
+  if (known) return known;
+  let end = runEnd(text, v, isBearerChar, MAX_TOKEN);
+  // A full stop after the token ends the sentence, not the token.
+  while (end > v && text.charCodeAt(end - 1) === 0x2e) end--;
+  while (at(text, end) === 0x3d && end - v < MAX_TOKEN) end++;
+  // Followed by a space, a quote, the end of the text …, not by more of a word.
+  if (end - v < MIN_BEARER || isAlnum(at(text, end))) return undefined;
+  const value = text.slice(v, end);
+  if (!/[A-Za-z]/.test(value) || !/\d/.test(value) || /^(?:your|my|example|sample|dummy|fake|placeholder)[_-]/i.test(value) || /^(.)\1*$/.test(value)) return undefined;
+  return finding('bearer_token', v, end);
 }
 
 const isUrlChar = (c: number): boolean => isTokenChar(c) || c === 0x2f || c === 0x3a || c === 0x2e;
@@ -285,6 +319,10 @@ class PemScanner {
 // name = value assignments
 
 const PASSWORD_NAMES = /(?:password|passwd|passphrase|pwd|(?:^|[_.-])pass)$/;
+/** Names that say "password" in full: their values may be shorter (MIN_EXPLICIT_PASSWORD). */
+const EXPLICIT_PASSWORD_NAMES = /(?:password|passwd)$/;
+/** A file-system path: /home/…, ~/…, ./…, ../…, C:\… */
+const PATH_VALUE = /^(?:~|\.{1,2})?\/|^[A-Za-z]:[\\/]/;
 const SECRET_NAMES = /(?:api[_-]?key|access[_-]?token|auth[_-]?token|api[_-]?token|bearer[_-]?token|refresh[_-]?token|secret[_-]?key|client[_-]?secret|private[_-]?key|(?:^|[_.-])(?:secret|token|credentials?))$/;
 const AWS_SECRET_NAMES = /(?:aws[_-]?secret(?:[_-]?access)?[_-]?key|secret[_-]?access[_-]?key)$/;
 const PLACEHOLDERS = new Set([
@@ -350,7 +388,9 @@ function assignment(text: string, k: number): Finding | undefined {
   if (kind === 'aws_secret_access_key') {
     return value.length === 40 && /^[A-Za-z0-9/+]+$/.test(value) ? { kind, start, end } : undefined;
   }
-  return nonTrivial(value, kind, quoted) ? { kind, start, end } : undefined;
+  // pwd: /home/user/projects is the working directory (PWD, OLDPWD in a shell), not a password.
+  if (kind === 'password' && name.endsWith('pwd') && PATH_VALUE.test(value)) return undefined;
+  return nonTrivial(value, kind, quoted, kind === 'password' && EXPLICIT_PASSWORD_NAMES.test(name)) ? { kind, start, end } : undefined;
 }
 
 function urlPassword(text: string, k: number): Finding | undefined {
@@ -361,15 +401,21 @@ function urlPassword(text: string, k: number): Finding | undefined {
   return { kind: 'password', start: k + 1, end };
 }
 
+/** The shortest value of a name that says "password" in full (`password: hunter2`). */
+const MIN_EXPLICIT_PASSWORD = 6;
+
 /**
  * A real value rather than a placeholder, a reference or a type: long enough
- * (8+ for passwords, 16+ for other secrets), not a known placeholder, not a
- * variable/template reference, not one repeated character, and with two kinds
- * of characters (or 16+ characters).
+ * (6+ for names saying password or passwd, 8+ for other password names, 16+ for
+ * other secrets), not a known placeholder, not a variable/template reference,
+ * not one repeated character, and with two kinds of characters (or 16+
+ * characters, or, for a name saying password, all digits: 123456).
  */
-function nonTrivial(value: string, kind: SecretKind, quoted: boolean): boolean {
-  const min = kind === 'password' ? 8 : 16;
+function nonTrivial(value: string, kind: SecretKind, quoted: boolean, explicit = false): boolean {
+  const min = kind === 'password' ? (explicit ? MIN_EXPLICIT_PASSWORD : 8) : 16;
   if (value.length < min) return false;
+  // The values only the shorter minimum lets in are not code: args[1], a.b, ./x.
+  if (!quoted && value.length < 8 && /[.[\]/\\{]/.test(value)) return false;
   const lower = value.toLowerCase();
   if (PLACEHOLDERS.has(lower)) return false;
   if (/^(?:\$|%\(|\{\{|<|\[|process\.env|os\.environ|env\(|getenv|secrets\.|vault:|ssm:|arn:)/i.test(value)) return false;
@@ -382,5 +428,5 @@ function nonTrivial(value: string, kind: SecretKind, quoted: boolean): boolean {
   if (/[A-Z]/.test(value)) classes++;
   if (/\d/.test(value)) classes++;
   if (/[^A-Za-z0-9]/.test(value)) classes++;
-  return classes >= 2 || value.length >= 16;
+  return classes >= 2 || value.length >= 16 || (explicit && /^\d+$/.test(value));
 }

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { findPii, ibanValid, ipv6Valid, luhnValid, ssnValid } from '../../src/functions/index.js';
+import { foldFullWidth } from '../../src/functions/pii.js';
 import { cel, celError, envOf } from './helpers.js';
+import { scanCorpus } from './scan-corpus.js';
 
 /** `kind:matched text` for every finding. */
 const found = (text: string): string[] => findPii(text).map((f) => `${f.kind}:${text.slice(f.start, f.end)}`);
@@ -12,7 +14,46 @@ describe('e-mail', () => {
     ['Mailto:o\'brien@example.ie.', "o'brien@example.ie"],
     ['x_y-z.1@sub-domain.example.museum', 'x_y-z.1@sub-domain.example.museum'],
     ['idn user@example.xn--p1ai ok', 'user@example.xn--p1ai'],
+    ['écrire à jean.dupont@société.fr.', 'jean.dupont@société.fr'],
+    ['x@café.example.com', 'x@café.example.com'],
+    ['info@bücher.de, bitte', 'info@bücher.de'],
+    ['почта иван@почта.рф', 'иван@почта.рф'],
+    ['mail josé@example.com', 'josé@example.com'],
+    ['a@例子.中国', 'a@例子.中国'],
+    ['メールはjohn@example.comまで', 'john@example.com'], // Japanese text runs into the address
+    ['메일은 a@b.com으로 보내 주세요', 'a@b.com'], // a Korean particle glued to the address
+    ['x@société.xn--p1ai', 'x@société.xn--p1ai'],
   ])('%j', (text, match) => expect(found(text)).toEqual([`email:${match}`]));
+
+  test.each(['x@é', 'x@é.é', 'a@😀.com', 'a@société.fr7', 'a@b.xn--é1', 'x@пример.comрф'])('not an e-mail either: %j', (text) =>
+    expect(found(text).filter((f) => f.startsWith('email') && !f.endsWith('.com'))).toEqual([]),
+  );
+
+  test('full-width characters are read as the ASCII they stand for (NFKC), at their own offsets', () => {
+    const fw = 'Ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ';
+    expect(found(`mail ${fw} now`)).toEqual([`email:${fw}`]);
+    expect(findPii(`mail ${fw} now`)).toEqual([{ kind: 'email', start: 5, end: 5 + fw.length }]);
+    expect(found('電話：０７９１１　１２３４５６、メール：ｊａｎｅ＠ｅｘａｍｐｌｅ．ｏｒｇ')).toEqual(['phone:０７９１１　１２３４５６', 'email:ｊａｎｅ＠ｅｘａｍｐｌｅ．ｏｒｇ']);
+    expect(found('mixed Ｊｏｈｎ@example.com and 1.2.3.4')).toEqual(['email:Ｊｏｈｎ@example.com', 'ipv4:1.2.3.4']);
+    expect(found('ｘ＠ｙ，全角：テスト（１２３）')).toEqual([]);
+  });
+
+  // findPii folds the text at its first full-width character and goes on from a place before it,
+  // keeping what it found up to there: the same findings as a scan of the folded text.
+  test('a text with full-width characters gives the findings of its folded copy', () => {
+    const wide = (t: string): string => t.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    const texts = scanCorpus(600, 7).flatMap((t) => {
+      const k = Math.floor(t.length / 2);
+      return [t, t.slice(0, k) + wide(t.slice(k, k + 40)) + t.slice(k + 40), wide(t.slice(0, 30)) + t.slice(30), `${t}，ｘ`];
+    });
+    let folded = 0;
+    for (const t of texts) {
+      const f = foldFullWidth(t);
+      if (f !== t) folded++;
+      expect(findPii(t), JSON.stringify(t)).toEqual(findPii(f));
+    }
+    expect(folded).toBeGreaterThan(1500);
+  });
 
   test.each(['@mention in a tweet', 'user@localhost', 'a@b.c', 'git@github', 'name@-bad.com', 'name@bad-.com', 'email me at .@example.com', 'foo@@bar.com'])(
     'not an e-mail: %j',
@@ -35,6 +76,11 @@ describe('phone numbers', () => {
     ['0044 20 7946 0958', '0044 20 7946 0958'],
     ['UK 020 7946 0958', '020 7946 0958'],
     ['FR 01 23 45 67 89', '01 23 45 67 89'],
+    ['mobile 07911 123456', '07911 123456'],
+    ['call 07700 900123.', '07700 900123'],
+    ['07700 900 123', '07700 900 123'],
+    ['07911-123456', '07911-123456'],
+    ['0791 112 3456', '0791 112 3456'],
   ])('%j', (text, match) => expect(found(text)).toEqual([`phone:${match}`]));
 
   test('two numbers side by side', () => {
@@ -52,6 +98,16 @@ describe('phone numbers', () => {
     'on 01.02.2024 12 people came',
     '2024-01-15',
     'v4.15.555.2671',
+    '07911 12345', // UK mobiles have 11 digits
+    '07911 1234567',
+    '08911 123456', // 5 + 6 digits only after the mobile prefix 07
+    '01234 567890',
+    'ref 12345 678901',
+    '0791 1123456', // other groupings are not the UK form
+    '07911.123456',
+    '07911 123-456',
+    'order 07911 123456 789', // part of a longer number
+    'ID-07911 123456',
   ])('not a phone: %j', (text) => expect(found(text)).toEqual([]));
 });
 
@@ -200,6 +256,11 @@ describe('pii() and redact() in CEL', () => {
   test('redact() replaces every finding with [REDACTED:KIND]', () => {
     expect(cel('redact(p)', { p: prompt })).toBe('Mail [REDACTED:EMAIL] or call [REDACTED:PHONE]; card [REDACTED:CREDIT_CARD]; server [REDACTED:IPV4].');
     expect(cel("redact('nothing here')")).toBe('nothing here');
+  });
+
+  test('redact() replaces full-width and internationalised addresses whole', () => {
+    expect(cel('redact(p)', { p: '連絡先：Ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ（仕事）' })).toBe('連絡先：[REDACTED:EMAIL]（仕事）');
+    expect(cel('redact(p)', { p: 'Écrivez à jean.dupont@société.fr ou au 07911 123456.' })).toBe('Écrivez à [REDACTED:EMAIL] ou au [REDACTED:PHONE].');
   });
 
   test('redact(text, kinds) redacts only those kinds, PII or secret', () => {

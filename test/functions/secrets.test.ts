@@ -36,6 +36,12 @@ describe('known token formats', () => {
     [`maps key=${GOOGLE}&q=1`, [`google_api_key:${GOOGLE}`]],
     [`stripe ${STRIPE} and rk_test_abcdefghijklmnop1234`, [`stripe_key:${STRIPE}`, 'stripe_key:rk_test_abcdefghijklmnop1234']],
     [`Authorization: Bearer ${JWT}`, [`jwt:${JWT}`]],
+    [`Authorization: Bearer ${GHP}`, [`github_token:${GHP}`]],
+    ['Authorization: Bearer 8f14e45fceea167a5a36dedd4bea2543', ['bearer_token:8f14e45fceea167a5a36dedd4bea2543']],
+    ['curl -H "Authorization: Bearer ya29.a0AfH6SMBx3kLq9w2Z-7_vT" https://x', ['bearer_token:ya29.a0AfH6SMBx3kLq9w2Z-7_vT']],
+    ['authorization: bearer Zm9vYmFyMTIzNDU2Nzg5MGFi==', ['bearer_token:Zm9vYmFyMTIzNDU2Nzg5MGFi==']],
+    ['send BEARER 0a1b2c3d4e5f6a7b8c9d0e1f. Then', ['bearer_token:0a1b2c3d4e5f6a7b8c9d0e1f']],
+    ['auth_token: "Bearer abcdefghij0123456789xyz"', ['bearer_token:abcdefghij0123456789xyz']],
     [`key:\n${PEM}\nafter`, [`private_key:${PEM}`]],
     ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n(truncated)', ['private_key:-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n']],
   ])('%j', (text, expected) => expect(found(text)).toEqual(expected));
@@ -52,6 +58,14 @@ describe('known token formats', () => {
     'sha256:2b7d1c4e9f0a6b3d8e5c2a1f7b9d0c4e6a8f1b3d5c7e9a0b2d4f6a8c0e2b4d6f',
     'commit 7f3c9a1e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a',
     'uuid 123e4567-e89b-12d3-a456-426614174000',
+    'Authorization: Bearer YOUR_ACCESS_TOKEN_HERE', // no digit: a placeholder
+    'Authorization: Bearer <token>',
+    'Authorization: Bearer $TOKEN',
+    'Authorization: Bearer {{ access_token }}',
+    'Authorization: Bearer abc123', // too short for a token
+    'Authorization: Bearer your-token-1234567890abcdef',
+    'the bearer of this letter, Bearer Bearer Bearer',
+    'Bearer0a1b2c3d4e5f6a7b8c9d0e1f', // no space: not the header form
   ])('not a secret: %j', (text) => expect(found(text)).toEqual([]));
 });
 
@@ -66,6 +80,13 @@ describe('name = value assignments', () => {
     ['api_key: "zX9kQ2mP7vL4nR8tY1wE"', ['generic_secret:zX9kQ2mP7vL4nR8tY1wE']],
     ['client_secret=7d9f2a1b8c3e4f5a6b7c8d9e0f1a2b3c', ['generic_secret:7d9f2a1b8c3e4f5a6b7c8d9e0f1a2b3c']],
     ['SECRET_KEY = "django-insecure-8h$2k!x9#q"', ['generic_secret:django-insecure-8h$2k!x9#q']],
+    // Names that say "password" in full take values of 6 characters or more: weak passwords leak too.
+    ['password: hunter2', ['password:hunter2']],
+    ['DB_PASSWORD=hunter2', ['password:hunter2']],
+    ['{"password": "abc123"}', ['password:abc123']],
+    ['passwd=123456', ['password:123456']],
+    ['Password: 12345678', ['password:12345678']],
+    ['pwd: Xy7#kq92zq', ['password:Xy7#kq92zq']],
   ])('%j', (text, expected) => expect(found(text)).toEqual(expected));
 
   test.each([
@@ -85,6 +106,24 @@ describe('name = value assignments', () => {
     'if password == confirm_password:',
     'postgres://user@db.internal:5432/app',
     'See https://example.com:8443/path for docs',
+    // the working directory, not a password
+    'pwd: /home/user/projects',
+    'PWD=/home/user/src',
+    'OLDPWD=~/projects',
+    'pwd: ./build',
+    'PWD="C:\\Users\\me\\src"',
+    // short values: prose, code, other names than password
+    'password: see the vault',
+    'password: hunter', // letters only: prose or an identifier
+    "password: 'letmein'",
+    'password: abc12', // 5 characters
+    'password: 12345',
+    'password = args[1]',
+    'password = a.b.c',
+    'password: 111111',
+    'Boarding pass: AB1234', // "pass" alone keeps the 8-character minimum
+    'pwd: abc123',
+    'passphrase: abc123',
   ])('not a secret: %j', (text) => expect(found(text)).toEqual([]));
 
   test('a specific format wins over the generic assignment around it', () => {
