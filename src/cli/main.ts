@@ -6,7 +6,9 @@ import { evalCommand } from './eval.js';
 import { UsageError } from './output.js';
 import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
+import { validateConfigCommand } from './validate-config.js';
 import { benchCommand } from './bench.js';
+import { healthCommand } from './health.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -27,6 +29,35 @@ export function buildProgram(): Command {
     .argument('<paths...>', 'policy files or directories')
     .action(async (paths: string[]) => {
       process.exitCode = await validateCommand(paths);
+    });
+
+  program
+    .command('daemon')
+    .description('run the policy decision server: gRPC (default :50051), REST (:8080) and Prometheus metrics (:9090), with hot reload of the policy directory')
+    .option('-c, --config <file>', 'the configuration file (YAML; docs/configuration.md). Without it: the defaults and POLICY_ENGINE_* variables')
+    .option('--listen <address>', 'the gRPC listen address host:port, over server.listen_address (e.g. 0.0.0.0:50051)')
+    .action(async (o: { config?: string; listen?: string }) => {
+      const { runDaemon } = await import('../daemon/startup.js');
+      const code = await runDaemon(o);
+      if (code !== undefined) process.exitCode = code;
+    });
+
+  program
+    .command('health')
+    .description('ask a running daemon whether it is ready (GET /health/ready): exit 0 when ready, 1 otherwise')
+    .option('--url <url>', 'the daemon\'s REST base URL', 'http://localhost:8080')
+    .addOption(new Option('--timeout <ms>', 'how long to wait for the answer').default('5000'))
+    .action(async (o: { url?: string; timeout: string }) => {
+      process.exitCode = await healthCommand(o);
+    });
+
+  program
+    .command('validate-config')
+    .description('check a daemon configuration file and the POLICY_ENGINE_* environment variables; report every problem (exit 1 on any error)')
+    .argument('<file>', 'the configuration file (YAML)')
+    .option('--no-env', 'ignore POLICY_ENGINE_* environment variables: check the file alone')
+    .action(async (file: string, o: { env: boolean }) => {
+      process.exitCode = await validateConfigCommand(file, o);
     });
 
   program

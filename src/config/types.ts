@@ -3,6 +3,8 @@
 // needs only what it changes. Keys are snake_case as in the file; this is the
 // validated, fully defaulted form the daemon works with.
 
+import type { Secret } from './secret.js';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface DaemonConfig {
@@ -65,6 +67,12 @@ export interface RegistryConfig {
   readonly auth: {
     readonly type: 'token' | 'mtls' | 'oauth2';
     readonly token_file: string;
+    /**
+     * Ours: the token itself, from POLICY_ENGINE_REGISTRY_AUTH_TOKEN only (never
+     * from the file); takes precedence over token_file. A Secret prints as
+     * [redacted] in logs, JSON and messages.
+     */
+    readonly token?: Secret;
   };
   readonly fallback_to_local: boolean;
   /** The policy directory the daemon loads and watches. */

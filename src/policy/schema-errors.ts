@@ -14,7 +14,7 @@ import type { JsonSchema, PolicySchema } from './schema.js';
 import type { Span } from './source-file.js';
 import { didYouMean } from './suggest.js';
 import { API_VERSION, type Diagnostic } from './types.js';
-import { isRecord, valueAt } from './values.js';
+import { isRecord, pointerPath, valueAt } from './values.js';
 
 const MODIFY_OP = '/definitions/modifyOp';
 const LIMIT = '/definitions/limit';
@@ -77,20 +77,7 @@ class Translator {
 
   /** JSON pointer → path; array indices become numbers (the pointer alone cannot tell `0` the key from 0 the index). */
   path(pointer: string): Path {
-    const out: (string | number)[] = [];
-    let v: unknown = this.root;
-    if (pointer === '') return out;
-    for (const raw of pointer.slice(1).split('/')) {
-      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-      if (Array.isArray(v)) {
-        out.push(Number(seg));
-        v = v[Number(seg)];
-      } else {
-        out.push(seg);
-        v = isRecord(v) ? v[seg] : undefined;
-      }
-    }
-    return out;
+    return pointerPath(pointer, this.root);
   }
 
   issue(e: ErrorObject, path: Path): Issue {

@@ -16,3 +16,21 @@ export function valueAt(root: unknown, path: Path): unknown {
   }
   return v;
 }
+
+/** A JSON pointer into `root` as a path; array indices become numbers (the pointer alone cannot tell `0` the key from 0 the index). */
+export function pointerPath(pointer: string, root: unknown): (string | number)[] {
+  const out: (string | number)[] = [];
+  if (pointer === '') return out;
+  let v: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(v)) {
+      out.push(Number(seg));
+      v = v[Number(seg)];
+    } else {
+      out.push(seg);
+      v = isRecord(v) ? v[seg] : undefined;
+    }
+  }
+  return out;
+}

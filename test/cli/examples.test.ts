@@ -1,6 +1,6 @@
 // The example library (examples/policies, examples/contexts) through the real
 // CLI: it validates together with the benchmark set, its test suites pass with
-// every rule covered, and `npm start` (eval --explain over examples/contexts)
+// every rule covered, and `npm run explain` (eval --explain over examples/contexts)
 // stays clean: every context valid against the PolicySet's schema, no rule errors.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -47,8 +47,8 @@ describe.concurrent('examples/', () => {
     rmSync(dirname(junit), { recursive: true, force: true });
   });
 
-  test('npm start: 3-5 readable explanations, and no context has errors or schema warnings', async ({ expect }) => {
-    // The command behind `npm start` (package.json), and the same as JSON to inspect every decision.
+  test('npm run explain: 3-5 readable explanations, and no context has errors or schema warnings', async ({ expect }) => {
+    // The command behind `npm run explain` (package.json), and the same as JSON to inspect every decision.
     const [text, json] = await Promise.all([
       run(['eval', '--policies', 'examples/policies', '--input', 'examples/contexts', '--explain']),
       run(['eval', '--policies', 'examples/policies', '--input', 'examples/contexts']),

@@ -220,7 +220,7 @@ function shellScript(text: string): string {
       return kept
         .filter((c) => c !== '')
         .join(' && ')
-        .replace(/(^|[|&;(]\s*|\$\(\s*)(?:npx +)?policy-engine(?=\s|$)/g, '$1node bin/policy-engine.js');
+        .replace(/(^|[|&;(]\s*|\$\(\s*)((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)(?:npx +)?policy-engine(?=\s|$)/g, '$1$2node bin/policy-engine.js');
     })
     .join('\n');
 }
@@ -230,6 +230,7 @@ describe('shellScript', () => {
     expect(shellScript('npm ci && npm start     # install and run\nnpm test\npolicy-engine validate examples/policies\n')).toBe(
       'npm start     # install and run\n\nnode bin/policy-engine.js validate examples/policies\n',
     );
+    expect(shellScript('A=1 B=x policy-engine validate-config c.yaml')).toBe('A=1 B=x node bin/policy-engine.js validate-config c.yaml');
     expect(shellScript('npx policy-engine test x | head -1; echo llm-policy-engine')).toBe('node bin/policy-engine.js test x | head -1 && echo llm-policy-engine');
   });
 });
