@@ -8,6 +8,7 @@ import { type FunctionDecl, globalOverload } from '../cel/library/overload.js';
 import { T } from '../cel/types.js';
 import { kindName } from '../cel/values.js';
 import { MEMO_KEYS, type ScanOptions, capText, isCelMap, mapField, memoPrefix, memoTable, noteInMemo, resolveMaxScanLength } from './common.js';
+import { readBpeRanks } from './bpe-ranks.js';
 import { estimateTokens } from './estimate.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -60,8 +61,9 @@ function load(name: EncodingName): Loaded {
   let l = loaded.get(name);
   if (!l) {
     // Synchronous on purpose: evaluation is synchronous. The encodings are data
-    // inside the package (about 100 ms to load o200k_base); nothing is downloaded.
-    const encoder = require(`gpt-tokenizer/encoding/${name}`) as Encoder;
+    // inside the package (about 400 ms to load o200k_base, see bpe-ranks.ts); nothing is downloaded.
+    const { GptEncoding } = require('gpt-tokenizer/GptEncoding') as { GptEncoding: { getEncodingApi(name: string, ranks: () => unknown): Encoder } };
+    const encoder = GptEncoding.getEncodingApi(name, () => readBpeRanks(name));
     const constants = require('gpt-tokenizer/encodingParams/constants') as Record<string, RegExp>;
     const re = name === 'o200k_base' ? constants.O200K_TOKEN_SPLIT_REGEX : constants.CL100K_TOKEN_SPLIT_REGEX;
     if (!re) throw new Error(`gpt-tokenizer has no pre-tokenizer for ${name}`);
