@@ -59,7 +59,7 @@ export class Auditor {
   private idleWaiters: (() => void)[] = [];
   private readonly onStreamError = (e: Error) => this.fail(e);
 
-  /** Throws AuditOutputUnavailableError for output 'governance', and an Error naming the file if it cannot be written. */
+  /** Throws an Error naming the file if it cannot be written. Output 'governance' writes to stdout until that integration exists. */
   constructor(private readonly config: AuditConfig, private readonly hooks: AuditorHooks = {}, o: AuditorOptions = {}) {
     this.capacity = Math.max(1, Math.floor(config.buffer_size));
     this.batchSize = Math.max(1, o.batchSize ?? 256);

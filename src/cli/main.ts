@@ -1,14 +1,11 @@
-// The `policy-engine` command line. Each command is a thin wrapper over the library.
+// The `policy-engine` command line. Each command is a thin wrapper over the library,
+// imported when it runs: `health` (a Docker HEALTHCHECK, run every few seconds)
+// then starts without loading the engine, the tokenizer or the servers.
 
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { evalCommand } from './eval.js';
 import { UsageError } from './output.js';
-import { testCommand } from './test.js';
-import { validateCommand } from './validate.js';
-import { validateConfigCommand } from './validate-config.js';
-import { benchCommand } from './bench.js';
-import { healthCommand } from './health.js';
+import type { HealthOptions } from './health.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -28,7 +25,7 @@ export function buildProgram(): Command {
     .description('compile policy files and directories; report every problem (exit 1 on any error)')
     .argument('<paths...>', 'policy files or directories')
     .action(async (paths: string[]) => {
-      process.exitCode = await validateCommand(paths);
+      process.exitCode = await (await import('./validate.js')).validateCommand(paths);
     });
 
   program
@@ -47,8 +44,12 @@ export function buildProgram(): Command {
     .description('ask a running daemon whether it is ready (GET /health/ready): exit 0 when ready, 1 otherwise')
     .option('--url <url>', 'the daemon\'s REST base URL', 'http://localhost:8080')
     .addOption(new Option('--timeout <ms>', 'how long to wait for the answer').default('5000'))
-    .action(async (o: { url?: string; timeout: string }) => {
-      process.exitCode = await healthCommand(o);
+    .option('--ca <file>', 'PEM file of the CA that signed the daemon\'s certificate (https URLs)')
+    .option('--cert <file>', 'client certificate (PEM) for a daemon that requires one (server.tls.client_auth)')
+    .option('--key <file>', 'the client certificate\'s private key (PEM)')
+    .option('--insecure', 'do not verify the daemon\'s certificate')
+    .action(async (o: HealthOptions) => {
+      process.exitCode = await (await import('./health.js')).healthCommand(o);
     });
 
   program
@@ -57,7 +58,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'the configuration file (YAML)')
     .option('--no-env', 'ignore POLICY_ENGINE_* environment variables: check the file alone')
     .action(async (file: string, o: { env: boolean }) => {
-      process.exitCode = await validateConfigCommand(file, o);
+      process.exitCode = await (await import('./validate-config.js')).validateConfigCommand(file, o);
     });
 
   program
@@ -70,7 +71,7 @@ export function buildProgram(): Command {
     .option('--now <time>', 'RFC 3339 time for now() (default: the real clock)')
     .option('--pricing <file>', 'prices (pricing JSON format) applied over the shipped table')
     .action(async (o: { policies: string[]; input: string; trace?: boolean; explain?: boolean; now?: string; pricing?: string }) => {
-      process.exitCode = await evalCommand(o);
+      process.exitCode = await (await import('./eval.js')).evalCommand(o);
     });
 
   program
@@ -80,7 +81,7 @@ export function buildProgram(): Command {
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--pricing <file>', 'prices (pricing JSON format) applied over the shipped table')
     .action(async (paths: string[], o: { junit?: string; pricing?: string }) => {
-      process.exitCode = await testCommand(paths, o);
+      process.exitCode = await (await import('./test.js')).testCommand(paths, o);
     });
 
   program
@@ -94,7 +95,7 @@ export function buildProgram(): Command {
     .option('--json', 'print results as JSON')
     .addOption(new Option('--scenario <name>', 'run one scenario in this process (used internally)').hideHelp())
     .action(async (o: { policies?: string; input?: string; seconds: string; json?: boolean; only?: string; redisUrl: string; scenario?: string }) => {
-      process.exitCode = await benchCommand(o);
+      process.exitCode = await (await import('./bench.js')).benchCommand(o);
     });
 
   return program;

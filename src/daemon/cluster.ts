@@ -25,7 +25,7 @@ import { Metrics } from '../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
 import { PolicyWatcher } from '../sources/directory-watch.js';
 import { IpcStreamHost } from './ipc-stream.js';
-import { auditDestination, finishStream, logDestination, metricsHost, shutdownGraceMs } from './outputs.js';
+import { auditDestination, finishStream, logDestination, metricsHost, orExit, shutdownGraceMs } from './outputs.js';
 import type { ReloadOutcome } from './serving.js';
 import { onShutdownSignals, onUncaughtErrors } from './signals.js';
 import type { StartupNote } from './startup.js';
@@ -35,8 +35,8 @@ import { WORKER_CONFIG_ENV, type WorkerMessage, isWorkerMessage } from './worker
 const RESTART_DELAY_MS = 1000;
 
 export async function runClusterPrimary(config: DaemonConfig, notes: readonly StartupNote[], count: number): Promise<void> {
-  const logOut = logDestination(config.logging);
-  const auditOut = auditDestination(config.audit);
+  const logOut = orExit(() => logDestination(config.logging));
+  const auditOut = orExit(() => auditDestination(config.audit));
   const log = createLogger({ ...config.logging, output: 'stdout' }, { stream: logOut.stream });
   const logger = log.logger.child({ role: 'primary' });
   onUncaughtErrors(logger, () => log.flush());
@@ -84,7 +84,8 @@ export async function runClusterPrimary(config: DaemonConfig, notes: readonly St
         listening++;
         if (!started && listening >= count) {
           started = true;
-          logger.info({ pid: process.pid, grpc_port: m.grpc_port, http_port: m.http_port, metrics_port: metricsServer?.port, workers: count }, 'policy-engine daemon started');
+          // pino's own fields already carry the pid: a second `pid` key would make the JSON line ambiguous.
+          logger.info({ grpc_port: m.grpc_port, http_port: m.http_port, metrics_port: metricsServer?.port, workers: count }, 'policy-engine daemon started');
         }
         return;
       case 'policy-engine:start-failed':
@@ -130,15 +131,17 @@ export async function runClusterPrimary(config: DaemonConfig, notes: readonly St
       setTimeout(() => resolve(entry.outcomes), 30_000).unref();
     });
     pending.delete(id);
-    const failed = outcomes.find((o) => !o.ok);
+    // Workers still without a first good set logged their own outcome; the others reloaded.
+    const reloads = outcomes.filter((o) => !o.firstLoad);
+    const failed = reloads.find((o) => !o.ok);
     if (failed) {
       metrics.policyError();
-      logger.error({ errors: failed.errors, revision: failed.revision, workers: outcomes.length }, 'policy change rejected: the last good policies stay active');
-    } else if (outcomes.some((o) => o.changed)) {
+      logger.error({ errors: failed.errors, revision: failed.revision, workers: reloads.length }, 'policy change rejected: the last good policies stay active');
+    } else if (reloads.some((o) => o.changed)) {
       metrics.policyUpdate();
-      logger.info({ revision: outcomes[0]!.revision, policies: outcomes[0]!.policies, workers: outcomes.length }, 'policies reloaded');
-    } else if (outcomes[0]) {
-      logger.debug({ revision: outcomes[0].revision }, 'policy files touched; their content is unchanged');
+      logger.info({ revision: reloads[0]!.revision, policies: reloads[0]!.policies, workers: reloads.length }, 'policies reloaded');
+    } else if (reloads[0]) {
+      logger.debug({ revision: reloads[0].revision }, 'policy files touched; their content is unchanged');
     }
   });
   await watcher.start();

@@ -56,3 +56,13 @@ export function workerCount(config: DaemonConfig, cores: number): number {
   const n = config.runtime.worker_threads;
   return n === 0 ? Math.max(1, cores) : n;
 }
+
+/** Before there is a logger: a setup step that fails (a log file that cannot be written) ends the process with one clear line. */
+export function orExit<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    console.error(`policy-engine: cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}

@@ -39,6 +39,8 @@ export interface ReloadOutcome {
   readonly ok: boolean;
   /** A new policy set is active (false when the files changed but what they say did not, e.g. `touch`). */
   readonly changed: boolean;
+  /** This was the first load (or a failed attempt at it): it logged its outcome itself. */
+  readonly firstLoad: boolean;
   readonly revision: string;
   /** Error diagnostics, formatted file:line:column: message. */
   readonly errors: string[];
@@ -52,6 +54,8 @@ export class ServingProcess {
   private readonly auditor: Auditor;
   private retryTimer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
+  /** The first load in progress: the retry timer and a reload (the watcher) must not build two engines at once. */
+  private firstLoad: Promise<boolean> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly o: ServingOptions) {
@@ -71,15 +75,24 @@ export class ServingProcess {
     return { grpc: this.servers?.grpcPort ?? 0, http: this.servers?.httpPort };
   }
 
-  /** Opens the ports, then loads the policies (retrying until they load). Resolves once the ports are open. */
-  async start(): Promise<void> {
+  /**
+   * Opens the ports and loads the policies (retrying until they load).
+   * `loadBeforeListening`: a cluster worker makes its first attempt before it
+   * listens, so the primary never hands it connections it can only answer
+   * with 503 while its siblings are ready; if that attempt fails it listens
+   * anyway (not ready, the probes see why) and keeps retrying. A single
+   * process listens first, so liveness answers while policies load.
+   */
+  async start(options: { loadBeforeListening?: boolean } = {}): Promise<void> {
     const { config, logger } = this.o;
     const service = new PolicyService({
       engine: () => this.engine,
       limits: config.server.limits,
       hooks: { onDecision: (d, info) => this.decided(d, info), onError: (e, info) => this.failed(e, info.transport, info.operation) },
     });
+    if (options.loadBeforeListening) await this.tryFirstLoad();
     this.servers = await startServers({ server: config.server, service, logger });
+    if (this.engine) this.servers.setServing(true);
     this.loading = this.loadFirst();
   }
 
@@ -92,10 +105,13 @@ export class ServingProcess {
   async reload(): Promise<ReloadOutcome> {
     const engine = this.engine;
     if (!engine) {
-      // Still waiting for a first good set: try now rather than at the next retry.
+      // Still waiting for a first good set: try now rather than at the next retry. An attempt
+      // already under way may have read the files before this change: wait for it, then try
+      // again if it failed (tryFirstLoad never runs two attempts at once).
+      await this.firstLoad;
       await this.tryFirstLoad();
       const e = this.engine as PolicyEngine | undefined;
-      return e ? outcome({ ok: true, revision: e.revision, diagnostics: [] }, e, true) : { ok: false, changed: false, revision: '', errors: ['the policies have not loaded yet'], policies: 0 };
+      return e ? { ...outcome({ ok: true, revision: e.revision, diagnostics: [] }, e, true), firstLoad: true } : { ok: false, changed: false, firstLoad: true, revision: '', errors: ['the policies have not loaded yet'], policies: 0 };
     }
     const before = engine.revision;
     const r = await engine.reload();
@@ -134,7 +150,16 @@ export class ServingProcess {
     }
   }
 
-  private async tryFirstLoad(): Promise<boolean> {
+  /** One attempt at a time: a caller arriving during an attempt shares its outcome. */
+  private tryFirstLoad(): Promise<boolean> {
+    if (this.engine) return Promise.resolve(true);
+    this.firstLoad ??= this.loadOnce().finally(() => {
+      this.firstLoad = undefined;
+    });
+    return this.firstLoad;
+  }
+
+  private async loadOnce(): Promise<boolean> {
     if (this.engine) return true;
     const { config, logger } = this.o;
     const started = performance.now();
@@ -190,7 +215,7 @@ function metricCode(code: string): RequestErrorCode {
 }
 
 function outcome(r: ReloadResult, engine: PolicyEngine, changed: boolean): ReloadOutcome {
-  return { ok: r.ok, changed, revision: r.revision, errors: formatDiagnostics(r.diagnostics), policies: engine.stats().policies };
+  return { ok: r.ok, changed, firstLoad: false, revision: r.revision, errors: formatDiagnostics(r.diagnostics), policies: engine.stats().policies };
 }
 
 export function formatDiagnostics(ds: readonly Diagnostic[]): string[] {

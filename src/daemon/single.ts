@@ -5,24 +5,32 @@ import type { DaemonConfig } from '../config/types.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
 import { PolicyWatcher } from '../sources/directory-watch.js';
 import { limitStoreFor } from './engine-from-config.js';
-import { metricsHost, ownerLogger, shutdownGraceMs } from './outputs.js';
+import { metricsHost, orExit, ownerLogger, shutdownGraceMs } from './outputs.js';
 import { ServingProcess } from './serving.js';
 import { onShutdownSignals, onUncaughtErrors } from './signals.js';
 import type { StartupNote } from './startup.js';
 
 export async function runSingleProcess(config: DaemonConfig, notes: readonly StartupNote[]): Promise<void> {
-  const log = ownerLogger(config);
+  const log = orExit(() => ownerLogger(config));
   const { logger } = log;
   onUncaughtErrors(logger, () => log.flush());
   for (const n of notes) logger[n.level]({ key: n.path }, n.message);
 
-  const serving = new ServingProcess({
-    config,
-    logger,
-    requestFields: log.requestFields as (c: unknown, t?: string) => Record<string, unknown>,
-    limitStore: limitStoreFor(config, () => undefined),
-    countReloads: true,
-  });
+  let serving: ServingProcess;
+  try {
+    serving = new ServingProcess({
+      config,
+      logger,
+      requestFields: log.requestFields as (c: unknown, t?: string) => Record<string, unknown>,
+      limitStore: limitStoreFor(config, () => undefined),
+      countReloads: true,
+    });
+  } catch (e) {
+    // The audit file cannot be written, the pricing file does not parse, ...
+    logger.fatal({ err: e }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    await log.close();
+    process.exit(1);
+  }
   let metricsServer: MetricsServer | undefined;
   try {
     await serving.start();
@@ -39,10 +47,12 @@ export async function runSingleProcess(config: DaemonConfig, notes: readonly Sta
     process.exit(1);
   }
   const ports = serving.ports;
-  logger.info({ pid: process.pid, grpc_port: ports.grpc, http_port: ports.http, metrics_port: metricsServer?.port, workers: 1 }, 'policy-engine daemon started');
+  // pino's own fields already carry the pid: a second `pid` key would make the JSON line ambiguous.
+  logger.info({ grpc_port: ports.grpc, http_port: ports.http, metrics_port: metricsServer?.port, workers: 1 }, 'policy-engine daemon started');
 
   const watcher = new PolicyWatcher([config.registry.local_policy_dir], async () => {
     const r = await serving.reload();
+    if (r.firstLoad) return; // it logged "ready", or why the policies still do not load
     if (r.ok && r.changed) logger.info({ revision: r.revision, policies: r.policies }, 'policies reloaded');
     else if (r.ok) logger.debug({ revision: r.revision }, 'policy files touched; their content is unchanged');
     else logger.error({ errors: r.errors, revision: r.revision }, 'policy change rejected: the last good policies stay active');

@@ -38,6 +38,11 @@ export async function prepareDaemon(args: DaemonArgs): Promise<{ config: DaemonC
       return { exitCode: 2 };
     }
     config = { ...config, server: { ...config.server, listen_address: args.listen } };
+    const clash = portClash(config);
+    if (clash) {
+      console.error(`error: --listen ${args.listen}: ${clash}`);
+      return { exitCode: 2 };
+    }
   }
   const notes: StartupNote[] = r.notes.map((n) => ({ level: n.kind === 'caution' ? 'warn' : 'info', path: n.path, message: n.message }));
   for (const e of r.fromEnv) notes.push({ level: 'info', path: e.key, message: `${e.key} set by ${e.variable}` });
@@ -57,5 +62,15 @@ export async function runDaemon(args: DaemonArgs): Promise<number | undefined> {
     await runClusterPrimary(config, notes, workers);
   }
   // The daemon runs until a signal; its handlers exit the process.
+  return undefined;
+}
+
+/** The gRPC address from --listen must not take the port of the REST API or of the metrics. */
+function portClash(config: DaemonConfig): string | undefined {
+  const port = (address: string) => Number(/:(\d+)$/.exec(address)?.[1] ?? NaN);
+  const grpc = port(config.server.listen_address);
+  if (grpc === 0) return undefined;
+  if (config.server.http.enabled && port(config.server.http.listen_address) === grpc) return `port ${grpc} is also server.http.listen_address (the REST API); choose another`;
+  if (config.metrics.enabled && config.metrics.prometheus.enabled && config.metrics.prometheus.port === grpc) return `port ${grpc} is also metrics.prometheus.port; choose another`;
   return undefined;
 }

@@ -65,7 +65,7 @@ process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => void shutdown(config.server.limits.request_timeout_seconds * 1000 + 1000));
 
 try {
-  await serving.start();
+  await serving.start({ loadBeforeListening: true });
   const ports = serving.ports;
   send({ t: 'policy-engine:listening', grpc_port: ports.grpc, http_port: ports.http });
 } catch (e) {

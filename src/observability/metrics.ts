@@ -8,7 +8,8 @@
 // incremented here: they are read from `engine.stats()` when Prometheus
 // scrapes, so there is one source of truth and nothing is counted twice.
 
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { WindowSummary } from './window-summary.js';
 import type { EngineStats } from '../engine/engine.js';
 import type { DecisionKind } from '../policy/types.js';
 
@@ -65,6 +66,27 @@ export interface MetricsOptions {
   readonly summaryAgeBuckets?: number;
 }
 
+/**
+ * Observations recorded per request wait here, a few hundred at most, and
+ * reach prom-client in one pass: before every read of the metrics (each
+ * metric's collect() runs first), at the end of the event-loop turn, or when
+ * the batch is full. prom-client then sees the same observations in the same
+ * order, so counters, sums and buckets are exactly what one call per
+ * observation gives; a summary's sliding window receives them at most one
+ * loop turn late. Per request, prom-client's own work (label objects and
+ * hashing, validation, three t-digest insertions per summary) costs several
+ * times more when spread between requests, with cold caches, than in a row.
+ */
+const BATCH = 512;
+const enum Pending {
+  /** recordRequest: a decision and its request's duration. */
+  Request = 0,
+  /** observeRequest: a request's duration only. */
+  Duration = 1,
+  /** recordEvaluation. */
+  Evaluation = 2,
+}
+
 export class Metrics {
   readonly registry: Registry;
   private readonly engineStats: () => EngineStats | undefined;
@@ -73,8 +95,8 @@ export class Metrics {
 
   private readonly requests: Counter<'decision' | 'transport'>;
   private readonly requestErrors: Counter<'transport' | 'code'>;
-  private readonly requestDuration: Summary;
-  private readonly evaluationDuration: Summary;
+  private readonly requestDuration: WindowSummary;
+  private readonly evaluationDuration: WindowSummary;
   private readonly requestLatency: Histogram<'transport'>;
   private readonly evaluationLatency: Histogram;
   private readonly policyUpdates: Counter;
@@ -84,13 +106,28 @@ export class Metrics {
   private readonly audited: Counter;
   private readonly auditDrops: Counter;
 
+  private readonly pendingKind = new Uint8Array(BATCH);
+  /** Request: decision index * TRANSPORTS.length + transport index; Duration: transport index. */
+  private readonly pendingSeries = new Uint8Array(BATCH);
+  private readonly pendingValue = new Float64Array(BATCH);
+  private pending = 0;
+  private flushScheduled = false;
+  private readonly flushSoon = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+  /** Decisions per decision × transport in the batch being flushed. */
+  private readonly decisionCounts = new Float64Array(DECISIONS.length * TRANSPORTS.length);
+
   constructor(o: MetricsOptions = {}) {
     this.registry = o.registry ?? new Registry();
     const registers = [this.registry];
     this.engineStats = o.engineStats ?? (() => undefined);
     const N = METRIC_NAMES;
 
-    this.requests = new Counter({ name: N.requests, help: 'Decisions returned, by decision and transport.', labelNames: ['decision', 'transport'], registers });
+    // The batched observations reach these metrics before any of them is read.
+    const collect = () => this.flush();
+    this.requests = new Counter({ name: N.requests, help: 'Decisions returned, by decision and transport.', labelNames: ['decision', 'transport'], registers, collect });
     this.requestErrors = new Counter({ name: N.requestErrors, help: 'Requests that returned no decision (bad input, too large, timeout, ...).', labelNames: ['transport', 'code'], registers });
     // Summaries, because the guide's series carry quantile labels, which only a
     // Summary exposes. Their weaknesses are real: quantiles cannot be aggregated
@@ -98,13 +135,14 @@ export class Metrics {
     // without a window reports quantiles over the process's whole life, so a
     // sliding window (maxAgeSeconds/ageBuckets) keeps them current. The
     // `_latency_seconds` histograms below fill the gap: buckets add up exactly
-    // across workers and replicas (histogram_quantile over sum by (le)) and cost
-    // a fraction of a Summary observation.
+    // across workers and replicas (histogram_quantile over sum by (le)).
+    // WindowSummary is prom-client's windowed Summary, as exposed, without its
+    // cost per observation (three t-digest insertions: see window-summary.ts).
     const window = { percentiles: [...QUANTILES], maxAgeSeconds: o.summaryMaxAgeSeconds ?? 60, ageBuckets: o.summaryAgeBuckets ?? 3 };
-    this.requestDuration = new Summary({ name: N.requestDuration, help: 'Request duration in seconds (sliding window).', ...window, registers });
-    this.evaluationDuration = new Summary({ name: N.evaluationDuration, help: 'Policy evaluation time in seconds (sliding window).', ...window, registers });
-    this.requestLatency = new Histogram({ name: N.requestLatency, help: 'Request duration in seconds, by transport (histogram: aggregates across processes).', labelNames: ['transport'], buckets: LATENCY_BUCKETS, registers });
-    this.evaluationLatency = new Histogram({ name: N.evaluationLatency, help: 'Policy evaluation time in seconds (histogram: aggregates across processes).', buckets: LATENCY_BUCKETS, registers });
+    this.requestDuration = new WindowSummary({ name: N.requestDuration, help: 'Request duration in seconds (sliding window).', ...window, registers, collect });
+    this.evaluationDuration = new WindowSummary({ name: N.evaluationDuration, help: 'Policy evaluation time in seconds (sliding window).', ...window, registers, collect });
+    this.requestLatency = new Histogram({ name: N.requestLatency, help: 'Request duration in seconds, by transport (histogram: aggregates across processes).', labelNames: ['transport'], buckets: LATENCY_BUCKETS, registers, collect });
+    this.evaluationLatency = new Histogram({ name: N.evaluationLatency, help: 'Policy evaluation time in seconds (histogram: aggregates across processes).', buckets: LATENCY_BUCKETS, registers, collect });
 
     this.policyUpdates = new Counter({ name: N.policyUpdates, help: 'Policy sets activated after the first (hot reloads, registry syncs).', registers });
     this.policyErrors = new Counter({ name: N.policyErrors, help: 'Policy loads or reloads rejected (the last good set stayed active).', registers });
@@ -146,16 +184,35 @@ export class Metrics {
 
   /** One decision returned and its request's duration. */
   recordRequest(decision: DecisionKind, transport: Transport, seconds: number): void {
-    this.requests.inc({ decision, transport });
-    this.observeRequest(transport, seconds);
+    const d = decisionIndex(decision);
+    const t = transportIndex(transport);
+    if (d < 0 || t < 0 || !Number.isFinite(seconds)) {
+      // Not one of the known series, or a value prom-client refuses (with its own error): directly, in order.
+      this.flush();
+      this.requests.inc({ decision, transport });
+      this.observeRequestNow(transport, seconds);
+      return;
+    }
+    this.add(Pending.Request, d * TRANSPORTS.length + t, seconds);
   }
 
   /** Decisions without a duration each: a batch counts every decision, then observeRequest() once. */
   countDecisions(decision: DecisionKind, transport: Transport, n = 1): void {
+    this.flush();
     this.requests.inc({ decision, transport }, n);
   }
 
   observeRequest(transport: Transport, seconds: number): void {
+    const t = transportIndex(transport);
+    if (t < 0 || !Number.isFinite(seconds)) {
+      this.flush();
+      this.observeRequestNow(transport, seconds);
+      return;
+    }
+    this.add(Pending.Duration, t, seconds);
+  }
+
+  private observeRequestNow(transport: Transport, seconds: number): void {
     this.requestDuration.observe(seconds);
     this.requestLatency.observe({ transport }, seconds);
   }
@@ -166,8 +223,59 @@ export class Metrics {
 
   /** Time spent in the engine for one decision (Decision.evaluation_time_us / 1e6). */
   recordEvaluation(seconds: number): void {
-    this.evaluationDuration.observe(seconds);
-    this.evaluationLatency.observe(seconds);
+    if (!Number.isFinite(seconds)) {
+      this.flush();
+      this.evaluationDuration.observe(seconds); // throws prom-client's TypeError, as before
+      this.evaluationLatency.observe(seconds);
+      return;
+    }
+    this.add(Pending.Evaluation, 0, seconds);
+  }
+
+  private add(kind: Pending, series: number, value: number): void {
+    const i = this.pending++;
+    this.pendingKind[i] = kind;
+    this.pendingSeries[i] = series;
+    this.pendingValue[i] = value;
+    if (this.pending === BATCH) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushSoon);
+    }
+  }
+
+  /** Hands the batched observations to prom-client, in the order they were made. */
+  private flush(): void {
+    const n = this.pending;
+    if (n === 0) return;
+    this.pending = 0;
+    const counts = this.decisionCounts;
+    const now = Date.now();
+    for (let i = 0; i < n; i++) {
+      const v = this.pendingValue[i]!;
+      switch (this.pendingKind[i] as Pending) {
+        case Pending.Request: {
+          const s = this.pendingSeries[i]!;
+          counts[s]!++;
+          this.requestDuration.observe(v, now);
+          this.requestLatency.observe(TRANSPORT_LABELS[s % TRANSPORTS.length]!, v);
+          break;
+        }
+        case Pending.Duration:
+          this.requestDuration.observe(v, now);
+          this.requestLatency.observe(TRANSPORT_LABELS[this.pendingSeries[i]!]!, v);
+          break;
+        case Pending.Evaluation:
+          this.evaluationDuration.observe(v, now);
+          this.evaluationLatency.observe(v);
+          break;
+      }
+    }
+    for (let s = 0; s < counts.length; s++) {
+      if (counts[s] === 0) continue;
+      this.requests.inc(DECISION_LABELS[s]!, counts[s]!);
+      counts[s] = 0;
+    }
   }
 
   policyUpdate(): void {
@@ -221,6 +329,30 @@ export class Metrics {
     };
   }
 }
+
+function decisionIndex(d: DecisionKind): number {
+  switch (d) {
+    case 'allow':
+      return 0;
+    case 'deny':
+      return 1;
+    case 'throttle':
+      return 2;
+    case 'warn':
+      return 3;
+    case 'modify':
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+function transportIndex(t: Transport): number {
+  return t === 'http' ? 0 : t === 'grpc' ? 1 : -1;
+}
+
+const TRANSPORT_LABELS = TRANSPORTS.map((transport) => Object.freeze({ transport }));
+const DECISION_LABELS = DECISIONS.flatMap((decision) => TRANSPORTS.map((transport) => Object.freeze({ decision, transport })));
 
 /** Counters only go up in prom-client's API; an engine count is copied as is (a new engine reads as a counter reset). */
 function setCounter(c: Counter, value: number): void {

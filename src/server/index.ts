@@ -8,6 +8,7 @@
 //   await servers.close({ graceMs: 10_000 });   // on SIGTERM
 
 import type { ServerConfig } from '../config/types.js';
+import { holdIdleTrim } from '../observability/idle-memory.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/server.js';
 import { type RunningHttpServer, startHttpServer } from './http/server.js';
 import { SILENT_LOGGER, type ServerLogger } from './logger.js';
@@ -69,6 +70,8 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     throw e;
   }
 
+  // While the servers are up and idle, the young generation V8 grew for start-up and load is given back (idle-memory.ts).
+  const releaseTrim = holdIdleTrim();
   let closing: Promise<void> | undefined;
   return {
     grpcPort: grpc.port,
@@ -76,6 +79,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     setServing: (serving) => readiness.setServing(serving),
     close({ graceMs = DEFAULT_GRACE_MS } = {}) {
       closing ??= (async () => {
+        releaseTrim();
         readiness.stop();
         await Promise.all([grpc.close(graceMs), http?.close(graceMs)]);
       })();

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Auditor } from '../../src/audit/auditor.js';
-import { AuditOutputUnavailableError } from '../../src/audit/sink.js';
 import type { DecisionKind } from '../../src/policy/types.js';
 import { AUDIT, decision, SlowSink } from './helpers.js';
 
@@ -181,9 +180,12 @@ describe('shutdown and failures', () => {
     expect(c.dropped).toBe(6);
   });
 
-  it("output 'governance' is refused with a clear error", () => {
-    expect(() => new Auditor({ ...AUDIT, output: 'governance' })).toThrow(AuditOutputUnavailableError);
-    expect(() => new Auditor({ ...AUDIT, output: 'governance' })).toThrow(/audit.output 'governance' is not implemented yet: use 'file' or 'stdout'/);
+  it("output 'governance' writes to stdout until that integration exists (start-up says so)", async () => {
+    const out = new SlowSink();
+    const a = new Auditor({ ...AUDIT, output: 'governance' }, {}, { stdout: out });
+    a.record(decision('deny', 'g1'));
+    await a.close();
+    expect(ids(out.lines())).toEqual(['g1']);
   });
 
   it('a file that cannot be created is an error naming it', () => {

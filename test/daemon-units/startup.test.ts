@@ -55,6 +55,8 @@ describe('prepareDaemon', () => {
     expect(stderr()).toContain('no such file');
     expect(await prepareDaemon({ config: file('empty.yaml', ''), listen: 'localhost' })).toEqual({ exitCode: 2 });
     expect(stderr()).toMatch(/--listen must be host:port/);
+    expect(await prepareDaemon({ config: file('ports.yaml', 'server:\n  http:\n    listen_address: "127.0.0.1:8080"\n'), listen: '0.0.0.0:8080' })).toEqual({ exitCode: 2 });
+    expect(stderr()).toMatch(/--listen 0.0.0.0:8080: port 8080 is also server.http.listen_address/);
   });
 
   test('POLICY_ENGINE_* variables override the file and are listed in the start-up notes; a bad one stops the start', async ({ expect }) => {

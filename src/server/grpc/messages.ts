@@ -5,6 +5,7 @@
 
 import type { Decision, Modification } from '../../engine/decision.js';
 import type { UsageRequest } from '../requests.js';
+import { DecodedEvaluateRequest } from './fast-codec.js';
 import { type ProtoStruct, fromStruct, toList, toValue } from './struct.js';
 
 export interface EvaluateRequestMessage {
@@ -22,8 +23,10 @@ export interface UsageRequestMessage {
 }
 
 /** The service's request object. Proto3 cannot tell false from absent, so absent stays absent. */
-export function evaluateRequestOf(m: EvaluateRequestMessage | null | undefined): unknown {
+export function evaluateRequestOf(m: EvaluateRequestMessage | DecodedEvaluateRequest | null | undefined): unknown {
   if (!m) return { context: undefined };
+  // Already in this shape: fast-codec.ts decoded the bytes straight into it.
+  if (m instanceof DecodedEvaluateRequest) return m.request;
   const req: { context: unknown; trace?: boolean; dry_run?: boolean; now?: string } = { context: m.context ? fromStruct(m.context) : undefined };
   if (m.trace) req.trace = true;
   if (m.dry_run) req.dry_run = true;

@@ -6,6 +6,14 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import {
+  decodeEvaluateBatchRequest,
+  decodeEvaluateRequest,
+  decodeEvaluateStreamRequest,
+  encodeEvaluateBatchResponse,
+  encodeEvaluateResponse,
+  encodeEvaluateStreamResponse,
+} from './fast-codec.js';
 
 /** src/server/grpc and dist/server/grpc are both three levels below the package root. */
 export const PROTO_PATH = fileURLToPath(new URL('../../../proto/policy_engine.proto', import.meta.url));
@@ -33,21 +41,33 @@ function tolerant(service: ServiceDefinition): ServiceDefinition {
   const out: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(service)) {
     const decode = method.requestDeserialize;
+    const encode = method.responseSerialize;
     // proto-loader's method definitions carry the request's descriptor.
     const type = (method as { requestType?: { type?: { name?: string } } }).requestType?.type?.name ?? `${name} request`;
+    // The evaluation methods read and write their messages directly when they can (fast-codec.ts).
+    const fast = FAST[name];
     out[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer) => {
+        const quick = fast?.decode(bytes);
+        if (quick !== undefined) return quick;
         try {
           return decode(bytes);
         } catch (e) {
           return new MalformedMessage(`the message is not a valid llm.policy.v1.${type}: ${(e as Error).message}`);
         }
       },
+      ...(fast ? { responseSerialize: (value: never) => fast.encode(value) ?? encode(value) } : {}),
     };
   }
   return out as ServiceDefinition;
 }
+
+const FAST: Record<string, { decode(bytes: Buffer): unknown; encode(value: never): Buffer | undefined } | undefined> = {
+  Evaluate: { decode: decodeEvaluateRequest, encode: encodeEvaluateResponse },
+  EvaluateBatch: { decode: decodeEvaluateBatchRequest, encode: encodeEvaluateBatchResponse },
+  EvaluateStream: { decode: decodeEvaluateStreamRequest, encode: encodeEvaluateStreamResponse },
+};
 
 export interface LoadedProto {
   /** Every loaded type, for server reflection. */

@@ -59,6 +59,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const { host, port } = parseListenAddress(opts.server.listen_address, 'server.listen_address');
   const { packageDefinition, service } = loadProto();
 
+  // Channelz stays on although nothing serves it: grpc-js's forceShutdown finds
+  // the sessions to cancel through it (without it, calls cut at the end of the
+  // grace period end UNAVAILABLE instead of CANCELLED).
   const grpcServer = new Server(grpcChannelOptions(opts.server));
   grpcServer.addService(service, policyEngineHandlers(opts.service));
   // '' is the whole server (what a Kubernetes grpc probe asks about without a service name).

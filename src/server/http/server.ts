@@ -11,6 +11,8 @@ import type { Readiness } from '../readiness.js';
 import type { PolicyService } from '../service.js';
 import type { TlsMaterial } from '../tls.js';
 import { buildHttpApp } from './app.js';
+import { FastEvaluate } from './fast-evaluate.js';
+import { SCHEMAS } from './routes.js';
 
 export interface HttpServerOptions {
   readonly server: ServerConfig;
@@ -18,6 +20,8 @@ export interface HttpServerOptions {
   readonly readiness: Readiness;
   readonly tls?: TlsMaterial;
   readonly logger: ServerLogger;
+  /** Answer plain POST /v1/evaluate requests in front of Fastify (fast-evaluate.ts); default true. */
+  readonly fastEvaluate?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -50,12 +54,24 @@ export function httpServerFactory(server: ServerConfig, tls: TlsMaterial | undef
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
   const { host, port } = parseListenAddress(opts.server.http.listen_address, 'server.http.listen_address');
+  const cors = { enabled: opts.server.http.cors_enabled, allowedOrigins: opts.server.http.cors_allowed_origins };
+  const factory = httpServerFactory(opts.server, opts.tls);
+  const fast =
+    opts.fastEvaluate === false
+      ? undefined
+      : new FastEvaluate({
+          service: opts.service,
+          maxRequestSizeMb: opts.server.limits.max_request_size_mb,
+          cors,
+          // The serializer Fastify compiles for the route's 200 answer (the app is ready by the first request).
+          serializer: () => app.serializerCompiler!({ schema: SCHEMAS.Decision, method: 'POST', url: '/v1/evaluate', httpStatus: '200' }) as (d: unknown) => string,
+        });
   const app = await buildHttpApp({
     service: opts.service,
     readiness: opts.readiness,
     maxRequestSizeMb: opts.server.limits.max_request_size_mb,
-    cors: { enabled: opts.server.http.cors_enabled, allowedOrigins: opts.server.http.cors_allowed_origins },
-    serverFactory: httpServerFactory(opts.server, opts.tls),
+    cors,
+    serverFactory: fast ? (handler, o) => factory((req, res) => void (fast.handle(req, res) || handler(req, res)), o) : factory,
   });
   await app.listen({ host, port });
   const bound = (app.server.address() as { port: number }).port;
@@ -66,6 +82,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     port: bound,
     close(graceMs) {
       closing ??= (async () => {
+        // From here Fastify answers everything (it marks answers `connection: close` while closing).
+        if (fast) fast.closing = true;
         const force = setTimeout(() => app.server.closeAllConnections(), graceMs);
         try {
           await app.close();
