@@ -183,6 +183,22 @@ function writeConfig(dir, setup, ports) {
   return file;
 }
 
+/** The daemon's own counts, from its Prometheus endpoint: decisions, audit records written and dropped. */
+function scrape(port) {
+  return new Promise((res) => {
+    const req = get({ host: HOST, port, path: '/metrics', agent: false, timeout: 5000 }, (r) => {
+      let text = '';
+      r.setEncoding('utf8').on('data', (c) => (text += c));
+      r.on('end', () => {
+        const sum = (name) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+        res({ decisions: sum('policy_engine_requests_total'), audit_written: sum('policy_engine_audit_written_total'), audit_dropped: sum('policy_engine_audit_dropped_total') });
+      });
+    });
+    req.on('error', () => res(undefined));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 function httpStatus(port, path) {
   return new Promise((res) => {
     const req = get({ host: HOST, port, path, agent: false, timeout: 1000 }, (r) => {
@@ -316,13 +332,16 @@ try {
     }
     await sleep(IDLE * 1000);
     entry.rss_after_idle_mb = rssMb(d.child.pid);
+    entry.counts = await scrape(d.ports.metrics);
     await stopDaemon(d);
     current = undefined;
     const logLines = readFileSync(join(d.dir, 'engine.log'), 'utf8').split('\n').filter(Boolean).length;
     const auditBytes = existsSync(join(d.dir, 'audit.log')) ? statSync(join(d.dir, 'audit.log')).size : 0;
     entry.log_lines = logLines;
     entry.audit_mb = auditBytes / 1048576;
-    log(`  ${IDLE} s after the load: RSS ${entry.rss_after_idle_mb.toFixed(1)} MB; log file ${logLines} lines; audit file ${entry.audit_mb.toFixed(1)} MB`);
+    const c = entry.counts;
+    const counted = c ? `; the daemon counted ${fmtInt(c.decisions)} decisions, ${fmtInt(c.audit_written)} audit records written, ${fmtInt(c.audit_dropped)} dropped` : '';
+    log(`  ${IDLE} s after the load: RSS ${entry.rss_after_idle_mb.toFixed(1)} MB; log file ${logLines} lines; audit file ${entry.audit_mb.toFixed(1)} MB${counted}`);
     log('');
   }
 } catch (e) {

@@ -17,7 +17,7 @@ import { PolicyEngine, PolicyLoadError, type ReloadResult } from '../engine/engi
 import type { LimitStore } from '../limits/types.js';
 import type { Diagnostic } from '../policy/types.js';
 import { Metrics, type RequestErrorCode } from '../observability/metrics.js';
-import { PolicyService, type ServiceError, startServers, type RunningServers } from '../server/index.js';
+import { type DecisionInfo, PolicyService, type ServiceError, startServers, type RunningServers } from '../server/index.js';
 import { engineBuilder } from './engine-from-config.js';
 
 export interface ServingOptions {
@@ -182,13 +182,15 @@ export class ServingProcess {
     }
   }
 
-  private decided(d: Decision, info: { transport: 'http' | 'grpc'; seconds: number; context: unknown; dry_run: boolean }): void {
+  private decided(d: Decision, info: DecisionInfo): void {
     this.metrics.recordRequest(d.decision, info.transport, info.seconds);
     this.metrics.recordEvaluation(d.evaluation_time_us / 1e6);
-    this.auditor.record(d, { context: info.context, transport: info.transport, dryRun: info.dry_run });
+    // The trace id goes into the record only when logging.include_trace_id allows it.
+    const traceId = this.o.config.logging.include_trace_id ? info.trace_id : undefined;
+    this.auditor.record(d, { context: info.context, transport: info.transport, dryRun: info.dry_run, traceId });
     const { logger } = this.o;
     if (logger.isLevelEnabled('debug')) {
-      logger.debug({ ...this.o.requestFields(info.context), decision: d.decision, decision_id: d.decision_id, transport: info.transport, us: Math.round(info.seconds * 1e6) }, 'decision');
+      logger.debug({ ...this.o.requestFields(info.context, info.trace_id), decision: d.decision, decision_id: d.decision_id, transport: info.transport, us: Math.round(info.seconds * 1e6) }, 'decision');
     }
   }
 

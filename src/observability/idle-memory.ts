@@ -4,12 +4,15 @@
 // allocated) up to 2 x 16 MB while the daemon starts and while it serves
 // load, and shrinks it again only in a garbage collection that runs while
 // little is being allocated. An idle daemon allocates next to nothing, so no
-// collection runs and the 32 MB stay resident (a third of its memory). Every
-// few seconds this checks whether the process is idle (no collection since
-// the last look and little allocated); if so, and the young generation is
-// larger than it needs, it runs one young-generation collection (about a
-// millisecond on an idle heap), in which V8 shrinks it. Under load
-// collections happen by themselves and this does nothing.
+// collection runs and the 32 MB stay resident (a third of its memory). Twice
+// a second this checks whether the process is idle (no collection since the
+// last look, and less than 0.5 MB allocated: V8's own "low allocation rate"
+// is 1 MB/s); if so, and the young generation is larger than it needs, it
+// runs one young-generation collection (well under a millisecond on an idle
+// heap). V8 shrinks the young generation in one of those once it sees the
+// low rate itself — about 8 s after the daemon went quiet, on the development
+// machine — and from then on nothing runs until it has grown again. Under
+// load collections happen by themselves and this does nothing.
 //
 // The collection is V8's `gc()`, which Node only exposes with --expose-gc; it
 // is obtained as the `expose-gc` package does (v8.setFlagsFromString, then a
@@ -47,7 +50,7 @@ function newSpace(): { size: number; used: number } {
 const MiB = 1024 * 1024;
 
 export interface IdleTrimOptions {
-  /** How often to look (default 2 s). */
+  /** How often to look (default 500 ms). */
   readonly intervalMs?: number;
   /** A young generation at most this large is left alone (default 4 MB; V8's smallest is 1-2 MB). */
   readonly keepBytes?: number;
@@ -71,7 +74,7 @@ export function trimMemoryWhenIdle(o: IdleTrimOptions = {}): () => void {
       // A V8 without options for gc(): leave the memory as it is.
     }
     last = newSpace();
-  }, o.intervalMs ?? 2000);
+  }, o.intervalMs ?? 500);
   timer.unref();
   return () => clearInterval(timer);
 }

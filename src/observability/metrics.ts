@@ -68,14 +68,15 @@ export interface MetricsOptions {
 
 /**
  * Observations recorded per request wait here, a few hundred at most, and
- * reach prom-client in one pass: before every read of the metrics (each
+ * reach the metrics in one pass: before every read of the metrics (each
  * metric's collect() runs first), at the end of the event-loop turn, or when
- * the batch is full. prom-client then sees the same observations in the same
+ * the batch is full. The metrics then see the same observations in the same
  * order, so counters, sums and buckets are exactly what one call per
  * observation gives; a summary's sliding window receives them at most one
- * loop turn late. Per request, prom-client's own work (label objects and
- * hashing, validation, three t-digest insertions per summary) costs several
- * times more when spread between requests, with cold caches, than in a row.
+ * loop turn late. prom-client's work per observation (label objects and
+ * hashing, validation) costs more spread between requests, with cold caches,
+ * than in a row; the summaries are WindowSummary (window-summary.ts), whose
+ * observation is a few nanoseconds where prom-client's Summary took ~2.3 µs.
  */
 const BATCH = 512;
 const enum Pending {

@@ -19,6 +19,8 @@ export interface DecisionInfo {
   readonly seconds: number;
   readonly context: JsonObject;
   readonly dry_run: boolean;
+  /** From the request's `traceparent` or `x-request-id` (trace-id.ts), when it had one. */
+  readonly trace_id?: string;
 }
 
 export interface ErrorInfo {
@@ -87,20 +89,20 @@ export class PolicyService {
     return this.engine() !== undefined;
   }
 
-  async evaluate(body: unknown, transport: Transport): Promise<Decision> {
+  async evaluate(body: unknown, transport: Transport, traceId?: string): Promise<Decision> {
     const t0 = performance.now();
     try {
       const req = checkEvaluateRequest(body);
       const engine = this.current();
       const decision = await withDeadline(run(engine, req), this.timeoutMs, 'the evaluation');
-      this.decided(decision, req, transport, t0);
+      this.decided(decision, req, transport, t0, traceId);
       return decision;
     } catch (e) {
       throw this.failed(e, transport, 'evaluate');
     }
   }
 
-  async evaluateBatch(body: unknown, transport: Transport): Promise<BatchResult> {
+  async evaluateBatch(body: unknown, transport: Transport, traceId?: string): Promise<BatchResult> {
     const t0 = performance.now();
     try {
       const { items } = checkBatchRequest(body, this.maxBatch);
@@ -109,7 +111,7 @@ export class PolicyService {
       const all = Promise.all(
         items.map((req, i) =>
           run(engine, req, `items[${i}].`).then((d) => {
-            this.decided(d, req, transport, t0);
+            this.decided(d, req, transport, t0, traceId);
             return d;
           }),
         ),
@@ -192,11 +194,12 @@ export class PolicyService {
     return engine;
   }
 
-  private decided(decision: Decision, req: EvaluateRequest, transport: Transport, t0: number): void {
+  private decided(decision: Decision, req: EvaluateRequest, transport: Transport, t0: number, traceId: string | undefined): void {
     const hook = this.hooks.onDecision;
     if (!hook) return;
     try {
-      hook(decision, { transport, seconds: (performance.now() - t0) / 1000, context: req.context, dry_run: req.dry_run === true });
+      const info: DecisionInfo = { transport, seconds: (performance.now() - t0) / 1000, context: req.context, dry_run: req.dry_run === true };
+      hook(decision, traceId === undefined ? info : { ...info, trace_id: traceId });
     } catch (e) {
       // A broken metrics or audit hook must not fail the request it observes.
       this.report(new ServiceError('internal', `the onDecision hook failed: ${(e as Error).message ?? String(e)}`, { cause: e }), { transport, operation: 'evaluate' });

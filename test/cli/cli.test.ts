@@ -338,7 +338,8 @@ describe.concurrent('policy-engine test', () => {
   });
 });
 
-describe.concurrent('policy-engine bench', () => {
+// Each run starts several processes; on a busy 2-core machine that can take longer than the default 30 s.
+describe.concurrent('policy-engine bench', { timeout: 90_000 }, () => {
   // Structure only: timings vary from run to run and machine to machine.
   test('prints the table', async ({ expect }) => {
     const r = await run(['bench', '--seconds', '0.2'], { timeoutMs: 60_000 });

@@ -385,6 +385,8 @@ export class DaemonProcess {
       this.options.startTimeoutMs ?? 20_000,
     );
     if (this.options.readyWorkers) await this.waitForLog(/^policies loaded from .*: ready$/, { count: this.options.readyWorkers, timeoutMs: this.options.startTimeoutMs ?? 20_000 });
+    // Workers load before they listen: the primary's started line follows once every worker listens.
+    if (this.options.readyWorkers) await this.waitForLog('policy-engine daemon started', { timeoutMs: this.options.startTimeoutMs ?? 20_000 });
   }
 }
 

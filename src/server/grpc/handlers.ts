@@ -7,6 +7,12 @@ import { ServiceError, asServiceError } from '../errors.js';
 import type { PolicyService } from '../service.js';
 import { type EvaluateRequestMessage, type UsageRequestMessage, decisionMessage, evaluateRequestOf, usageRequestOf } from './messages.js';
 import { MalformedMessage } from './proto.js';
+import { traceIdFrom } from '../trace-id.js';
+
+/** The call's trace id (traceparent or x-request-id metadata), for logs and audit. */
+function traceOf(metadata: Metadata | undefined): string | undefined {
+  return metadata ? traceIdFrom((n) => metadata.get(n)) : undefined;
+}
 
 function statusOf(e: ServiceError): Partial<StatusObject> {
   return { code: e.grpcStatus, details: e.message, metadata: new Metadata() };
@@ -23,11 +29,11 @@ export function policyEngineHandlers(service: PolicyService): UntypedServiceImpl
   const malformed = (m: MalformedMessage): ServiceError => service.transportError(new ServiceError('invalid_argument', m.message), 'grpc');
 
   /** One unary call: the service's answer, or its error as the gRPC status of its code. */
-  function unary<Req, Res>(work: (req: Req) => Promise<Res>): Unary<Req, Res> {
+  function unary<Req, Res>(work: (req: Req, traceId: string | undefined) => Promise<Res>): Unary<Req, Res> {
     return (call, callback) => {
       const req = call.request;
       if (req instanceof MalformedMessage) return callback(statusOf(malformed(req)));
-      work(req).then(
+      work(req, traceOf(call.metadata)).then(
         (res) => callback(null, res),
         (e: unknown) => callback(statusOf(asServiceError(e))),
       );
@@ -35,10 +41,10 @@ export function policyEngineHandlers(service: PolicyService): UntypedServiceImpl
   }
 
   return {
-    Evaluate: unary(async (m: EvaluateRequestMessage) => ({ decision: decisionMessage(await service.evaluate(evaluateRequestOf(m), 'grpc')) })),
+    Evaluate: unary(async (m: EvaluateRequestMessage, traceId) => ({ decision: decisionMessage(await service.evaluate(evaluateRequestOf(m), 'grpc', traceId)) })),
 
-    EvaluateBatch: unary(async (m: { items?: EvaluateRequestMessage[] }) => {
-      const r = await service.evaluateBatch({ items: (m.items ?? []).map(evaluateRequestOf) }, 'grpc');
+    EvaluateBatch: unary(async (m: { items?: EvaluateRequestMessage[] }, traceId) => {
+      const r = await service.evaluateBatch({ items: (m.items ?? []).map(evaluateRequestOf) }, 'grpc', traceId);
       return { decisions: r.decisions.map(decisionMessage) };
     }),
 
@@ -47,6 +53,7 @@ export function policyEngineHandlers(service: PolicyService): UntypedServiceImpl
       // The stream ends once the client has half-closed and every answer is written.
       let pending = 0;
       let ended = false;
+      const traceId = traceOf(call.metadata);
       const finish = (): void => {
         if (ended && pending === 0) call.end();
       };
@@ -58,7 +65,7 @@ export function policyEngineHandlers(service: PolicyService): UntypedServiceImpl
         pending++;
         const request_id = m.request_id ?? '';
         service
-          .evaluate(evaluateRequestOf(m.request), 'grpc')
+          .evaluate(evaluateRequestOf(m.request), 'grpc', traceId)
           .then(
             (d) => answer({ request_id, decision: decisionMessage(d) }),
             (e: unknown) => answer({ request_id, error: asServiceError(e).toJSON().error }),

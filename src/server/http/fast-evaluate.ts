@@ -18,6 +18,7 @@ import type { ServiceError } from '../errors.js';
 import type { PolicyService } from '../service.js';
 import { httpErrorOf } from './errors.js';
 import { parseJsonBody } from './json-body.js';
+import { traceIdFrom } from '../trace-id.js';
 
 export interface FastEvaluateOptions {
   readonly service: PolicyService;
@@ -82,7 +83,7 @@ export class FastEvaluate {
       } catch (e) {
         return this.parseFailed(res, e, type);
       }
-      this.o.service.evaluate(body, 'http').then(
+      this.o.service.evaluate(body, 'http', traceIdFrom((n) => req.headers[n])).then(
         (d) => {
           let json: string;
           try {

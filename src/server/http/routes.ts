@@ -2,6 +2,7 @@
 // app registers exactly what the OpenAPI document describes (openapi.ts
 // builds the document from this table).
 
+import { traceIdFrom } from '../trace-id.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readiness } from '../readiness.js';
 import type { PolicyService } from '../service.js';
@@ -70,7 +71,7 @@ export function routeTable({ service, readiness, openApi }: RouteDeps): readonly
       response: 'Decision',
       errors: ALL_ERRORS,
       serialize: true,
-      handler: (req) => service.evaluate(req.body, 'http'),
+      handler: (req) => service.evaluate(req.body, 'http', traceIdFrom((n) => req.headers[n])),
     },
     {
       method: 'POST',
@@ -82,7 +83,7 @@ export function routeTable({ service, readiness, openApi }: RouteDeps): readonly
       response: 'BatchResponse',
       errors: ALL_ERRORS,
       serialize: true,
-      handler: (req) => service.evaluateBatch(req.body, 'http'),
+      handler: (req) => service.evaluateBatch(req.body, 'http', traceIdFrom((n) => req.headers[n])),
     },
     {
       method: 'POST',
