@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decisionFromMessage, evaluateMessage, grpcPolicyClient, unaryCall } from '../server/clients.js';
-import { type DaemonProcess, type HttpResult, metric, postJson, startDaemon, until } from './daemon-process.js';
+import { type DaemonProcess, burstPost, metric, postJson, startDaemon, until } from './daemon-process.js';
 
 const LIMIT = `apiVersion: policy.llm/v1
 kind: Policy
@@ -123,28 +123,7 @@ test('a policy change reaches both workers within a second, and is counted once'
 
 test('SIGTERM with requests in flight: every answer complete, exit 0, the audit trail complete', async () => {
   // 100 requests, each on a new connection, then SIGTERM as soon as they are all sent.
-  const { request: httpRequest } = await import('node:http');
-  const inFlight = Array.from({ length: 100 }, (_, i) => {
-    let sent!: () => void;
-    const sentP = new Promise<void>((resolve) => (sent = resolve));
-    const result = new Promise<HttpResult>((resolve, reject) => {
-      const req = httpRequest(`${d.httpBase}/v1/evaluate`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-        res.on('error', reject);
-      });
-      req.on('finish', sent);
-      req.on('error', (e) => {
-        sent();
-        reject(e);
-      });
-      req.end(JSON.stringify({ context: { user: { id: `burst-${i}` }, request: { model: 'gpt-4o' } } }));
-    });
-    result.catch(() => undefined);
-    return { sent: sentP, result };
-  });
+  const inFlight = Array.from({ length: 100 }, (_, i) => burstPost(`${d.httpBase}/v1/evaluate`, { context: { user: { id: `burst-${i}` }, request: { model: 'gpt-4o' } } }));
   await Promise.all(inFlight.map((r) => r.sent));
   d.signal('SIGTERM');
 

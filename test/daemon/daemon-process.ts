@@ -167,6 +167,33 @@ export function request(url: string, o: RequestOptions = {}): Promise<HttpResult
 }
 
 /** POST a JSON body (a string is sent as is). */
+/**
+ * A POST of `body` to `url` on a connection of its own (no keep-alive agent);
+ * `sent` resolves once the whole request is written to the socket. The result
+ * may reject (a reset at shutdown): it is marked handled, for Promise.allSettled later.
+ */
+export function burstPost(url: string, body: unknown): { sent: Promise<void>; result: Promise<HttpResult> } {
+  let sent!: () => void;
+  const sentP = new Promise<void>((resolve) => (sent = resolve));
+  const result = new Promise<HttpResult>((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+      res.on('error', reject);
+    });
+    req.on('finish', sent);
+    req.on('error', (e) => {
+      sent();
+      reject(e);
+    });
+    req.end(JSON.stringify(body));
+  });
+  result.catch(() => undefined);
+  return { sent: sentP, result };
+}
+
 export function postJson(url: string, body: unknown, o: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<HttpResult> {
   return request(url, { ...o, method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }

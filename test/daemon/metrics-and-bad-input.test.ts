@@ -12,11 +12,10 @@
 // wrong fields; 415 for a body that is not JSON. Afterwards the daemon is
 // still alive and ready, and its error counters match what was sent.
 
-import { type Client, credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SERVICE_NAME } from '../../src/server/grpc/proto.js';
-import { decisionFromMessage, evaluateMessage, grpcPolicyClient, unaryCall } from '../server/clients.js';
+import { decisionFromMessage, evaluateMessage, rawEvaluateClient, grpcPolicyClient, unaryCall } from '../server/clients.js';
 import { type DaemonProcess, type Sample, metric, parseMetrics, request, startDaemon, until } from './daemon-process.js';
 
 const POLICIES = `apiVersion: policy.llm/v1
@@ -369,21 +368,7 @@ describe('bad input', () => {
     });
 
     test('bytes that are not the request message: INVALID_ARGUMENT', async () => {
-      const Raw = makeGenericClientConstructor(
-        {
-          Evaluate: {
-            path: `/${SERVICE_NAME}/Evaluate`,
-            requestStream: false,
-            responseStream: false,
-            requestSerialize: (b: Buffer) => b,
-            requestDeserialize: (b: Buffer) => b,
-            responseSerialize: (b: Buffer) => b,
-            responseDeserialize: (b: Buffer) => b,
-          },
-        },
-        'Raw',
-      );
-      const rawClient = new Raw(d.grpcAddress, credentials.createInsecure()) as Client & Record<string, any>;
+      const rawClient = rawEvaluateClient(d.grpcAddress);
       const err = await new Promise<any>((resolve) => rawClient.Evaluate(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), (e: unknown) => resolve(e)));
       rawClient.close();
       expect(err).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^the message is not a valid llm\.policy\.v1\.EvaluateRequest: /) });

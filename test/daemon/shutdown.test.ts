@@ -12,7 +12,7 @@ import { status } from '@grpc/grpc-js';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decisionFromMessage, evaluateMessage, grpcHealthClient, grpcPolicyClient, unaryCall } from '../server/clients.js';
-import { type DaemonProcess, type HttpResult, connectionRefused, request, sleep, startDaemon, until } from './daemon-process.js';
+import { type DaemonProcess, type HttpResult, burstPost, connectionRefused, request, sleep, startDaemon, until } from './daemon-process.js';
 
 const POLICY = `apiVersion: policy.llm/v1
 kind: Policy
@@ -78,30 +78,6 @@ async function slowPost(i: number): Promise<{ finish(): void; result: Promise<Ht
   return { finish, result: done };
 }
 
-/** A POST on a connection of its own; `sent` resolves once the whole request is written to the socket. */
-function burstPost(i: number): { sent: Promise<void>; result: Promise<HttpResult> } {
-  let sent!: () => void;
-  const sentP = new Promise<void>((resolve) => (sent = resolve));
-  const result = new Promise<HttpResult>((resolve, reject) => {
-    const req = httpRequest(`${d.httpBase}/v1/evaluate`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-      res.on('error', reject);
-    });
-    req.on('finish', sent);
-    req.on('error', (e) => {
-      sent();
-      reject(e);
-    });
-    req.end(JSON.stringify({ context: context(i) }));
-  });
-  // Handled later, with the others (Promise.allSettled): not an unhandled rejection meanwhile.
-  result.catch(() => undefined);
-  return { sent: sentP, result };
-}
-
 test('SIGTERM with requests in flight: every accepted request answered, new connections refused, exit 0, audit complete', async () => {
   // 1. Requests in flight that the daemon has certainly accepted: half-sent bodies on warm connections...
   const slow = await Promise.all([0, 1, 2, 3, 4].map((i) => slowPost(1000 + i)));
@@ -130,7 +106,7 @@ test('SIGTERM with requests in flight: every accepted request answered, new conn
   // 2. A burst: 200 REST requests, each on a new connection, and 100 gRPC calls on a connected channel.
   const unaryClient = grpcPolicyClient(d.grpcAddress);
   await unaryCall(unaryClient, 'ListPolicies', {});
-  const burst = Array.from({ length: 200 }, (_, i) => burstPost(i));
+  const burst = Array.from({ length: 200 }, (_, i) => burstPost(`${d.httpBase}/v1/evaluate`, { context: context(i) }));
   const grpcBurst = Array.from({ length: 100 }, (_, i) => {
     const call = unaryCall(unaryClient, 'Evaluate', evaluateMessage({ context: context(500 + i) }), { deadline: Date.now() + 10_000 });
     call.catch(() => undefined);

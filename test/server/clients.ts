@@ -5,9 +5,9 @@
 import { type ChannelCredentials, type Client, type ServiceError as GrpcError, credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
-import { makeClientConstructor } from '@grpc/grpc-js';
+import { makeClientConstructor, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { ERROR_CODES, type ErrorCode } from '../../src/server/errors.js';
-import { PROTO_PATH } from '../../src/server/grpc/proto.js';
+import { PROTO_PATH, SERVICE_NAME } from '../../src/server/grpc/proto.js';
 import { type ProtoValue, fromValue } from '../../src/server/grpc/struct.js';
 import { toStruct } from '../../src/server/grpc/struct.js';
 
@@ -148,4 +148,23 @@ export function grpcClient(address: string, creds?: ChannelCredentials): ApiClie
       call('GetPolicy', { id }, (r) => ({ revision: r.revision, policy: { ...without(r.policy), rules: r.policy.rules.map((x: any) => without(x)) } })),
     close: () => client.close(),
   };
+}
+
+/** A client of PolicyEngine/Evaluate that sends and receives raw bytes: for messages the proto cannot express. */
+export function rawEvaluateClient(address: string): Client & Record<string, any> {
+  const Raw = makeGenericClientConstructor(
+    {
+      Evaluate: {
+        path: `/${SERVICE_NAME}/Evaluate`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
+    },
+    'Raw',
+  );
+  return new Raw(address, credentials.createInsecure()) as Client & Record<string, any>;
 }

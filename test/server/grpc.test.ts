@@ -1,7 +1,7 @@
 // What only the gRPC adapter has: the bidirectional stream, the standard
 // health service, reflection, message size limits and undecodable messages.
 
-import { type Client, credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import { createRequire } from 'node:module';
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { grpcChannelOptions } from '../../src/server/grpc/server.js';
 import { SERVICE_NAME } from '../../src/server/grpc/proto.js';
-import { decisionFromMessage, evaluateMessage, grpcHealthClient, grpcPolicyClient, unaryCall } from './clients.js';
+import { decisionFromMessage, evaluateMessage, rawEvaluateClient, grpcHealthClient, grpcPolicyClient, unaryCall } from './clients.js';
 import { type Harness, serverConfig, startHarness } from './harness.js';
 
 const PRO = { request: { model: 'gpt-4' }, user: { id: 'u', tier: 'pro' } };
@@ -155,21 +155,7 @@ describe('limits and bad input', () => {
   });
 
   test('bytes that are not the request message: INVALID_ARGUMENT, and the server keeps serving', async () => {
-    const Raw = makeGenericClientConstructor(
-      {
-        Evaluate: {
-          path: `/${SERVICE_NAME}/Evaluate`,
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-      },
-      'Raw',
-    );
-    const raw = new Raw(h.grpcAddress, credentials.createInsecure()) as Client & Record<string, any>;
+    const raw = rawEvaluateClient(h.grpcAddress);
     const before = h.errors.length;
     const err = await new Promise<any>((resolve) => raw.Evaluate(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), (e: unknown) => resolve(e)));
     raw.close();
