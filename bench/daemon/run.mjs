@@ -3,18 +3,20 @@
 // rules), and measures REST and gRPC decisions per second and latency at
 // concurrency 1 and 50, with the decision cache on (the default) and off, in
 // one process and as a cluster of 2 workers, and the daemon's memory (RSS).
-// The load comes from another process (load.mjs), one per run.
+// The load comes from another process (load.mjs), one per run: autocannon
+// and grpc-js's client (Node, in-process), and h2load (nghttp2's C load
+// generator, when it is installed) for both APIs.
 //
 //   npm run bench:daemon                      (builds first)
 //   node bench/daemon/run.mjs [--seconds 5] [--warmup 2] [--json]
-//        [--only rest,grpc,grpc-h2] [--setups 1,2,3,4] [--concurrency 1,50]
+//        [--only rest,rest-h2load,grpc,grpc-h2load,grpc-h2] [--setups 1,2,3,4] [--concurrency 1,50]
 //        [--channels 1] [--idle-seconds 15] [--audit file|off]
 //        [--node-flags "..."] [--cpu-prof DIR] [--keep]
 //
 // It measures and prints; it asserts nothing. The load generator and the
 // daemon share this machine's cores, which the output says.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
@@ -49,24 +51,30 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log(`node bench/daemon/run.mjs [--seconds 5] [--warmup 2] [--json] [--only rest,grpc,grpc-h2] [--setups 1,2,3,4]
+  console.log(`node bench/daemon/run.mjs [--seconds 5] [--warmup 2] [--json] [--only rest,rest-h2load,grpc,grpc-h2load,grpc-h2] [--setups 1,2,3,4]
     [--concurrency 1,50] [--channels 1] [--idle-seconds 15] [--audit file|off] [--node-flags "..."] [--cpu-prof DIR] [--keep]
   setups: 1 cache on, 2 cache off, 3 cache on with 2 workers, 4 cache off with 2 workers
-  transports: rest (autocannon), grpc (grpc-js client), grpc-h2 (the same calls on bare node:http2)`);
+  transports: rest (autocannon), rest-h2load (h2load --h1), grpc (grpc-js client), grpc-h2load (h2load),
+              grpc-h2 (the same calls framed by hand on node:http2; not run unless asked for)
+  h2load comes with nghttp2 (Debian/Ubuntu: apt-get install nghttp2-client); without it its lines are skipped`);
   process.exit(0);
 }
 const SECONDS = Number(args.seconds);
 const WARMUP = Number(args.warmup);
 /** How long the daemon sits idle before its idle memory is read (after start, and after the load). */
 const IDLE = Number(args['idle-seconds']);
-const TRANSPORTS = { rest: 'REST', grpc: 'gRPC', 'grpc-h2': 'gRPC, h2 client' };
-const transports = args.only ? args.only.split(',').map((s) => s.trim()) : Object.keys(TRANSPORTS);
+const TRANSPORTS = { rest: 'REST, autocannon', 'rest-h2load': 'REST, h2load', grpc: 'gRPC, grpc-js client', 'grpc-h2load': 'gRPC, h2load', 'grpc-h2': 'gRPC, node:http2 client' };
+const DEFAULT_TRANSPORTS = ['rest', 'rest-h2load', 'grpc', 'grpc-h2load'];
+const hasH2load = !spawnSync('h2load', ['--version']).error;
+let transports = args.only ? args.only.split(',').map((s) => s.trim()) : DEFAULT_TRANSPORTS;
 for (const t of transports) {
   if (!TRANSPORTS[t]) {
-    console.error(`--only: unknown transport ${t} (rest, grpc, grpc-h2)`);
+    console.error(`--only: unknown transport ${t} (${Object.keys(TRANSPORTS).join(', ')})`);
     process.exit(2);
   }
 }
+const skipped = hasH2load ? [] : transports.filter((t) => t.endsWith('-h2load'));
+transports = transports.filter((t) => !skipped.includes(t));
 if (!existsSync(join(ROOT, 'dist/daemon/startup.js'))) {
   console.error('dist/ is missing: run `npm run build` first (or `npm run bench:daemon`)');
   process.exit(2);
@@ -247,11 +255,11 @@ async function stopDaemon(d) {
 
 // ------------------------------------------------------------ a load run
 
-function runLoad(transport, port, concurrency) {
+function runLoad(transport, port, concurrency, metricsPort) {
   return new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
-      [LOAD, '--transport', transport, '--port', String(port), '--concurrency', String(concurrency), '--seconds', String(SECONDS), '--warmup', String(WARMUP), '--channels', args.channels, '--contexts', resolve(args.contexts)],
+      [LOAD, '--transport', transport, '--port', String(port), '--concurrency', String(concurrency), '--seconds', String(SECONDS), '--warmup', String(WARMUP), '--channels', args.channels, '--contexts', resolve(args.contexts), '--metrics-port', String(metricsPort)],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -288,7 +296,9 @@ const machine = {
 };
 log(`policy-engine daemon bench: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`);
 log(`the load generator and the daemon share these ${machine.cores} cores; every figure includes that contention`);
+if (hasH2load) log(`h2load: ${spawnSync('h2load', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0]} (one thread; gRPC: one connection, c streams; REST: c HTTP/1.1 connections; the 3 contexts one after the other, a third of the time each)`);
 log(`policies ${args.policies} (3 contexts in turn), ${WARMUP} s warm-up then ${SECONDS} s per run, 127.0.0.1 only`);
+if (skipped.length) log(`h2load is not installed (Debian/Ubuntu: apt-get install nghttp2-client): skipping ${skipped.join(', ')}`);
 log(`daemon: logging info to a file, ${args.audit === 'off' ? 'audit OFF' : 'audit of every decision to a file'}, metrics on, limits in memory${args['node-flags'] ? `, node ${args['node-flags']}` : ''} (temp dir ${work})`);
 log('');
 
@@ -309,11 +319,11 @@ try {
     log(`[${setup.name}] daemon pid ${d.child.pid}; RSS 1 s after ready ${started.toFixed(1)} MB, after ${IDLE} s idle ${idle.toFixed(1)} MB${summed}`);
     for (const transport of transports) {
       for (const c of setup.runs.filter((n) => !args.concurrency || args.concurrency.split(',').map(Number).includes(n))) {
-        const port = transport === 'rest' ? d.ports.http : d.ports.grpc;
+        const port = transport.startsWith('rest') ? d.ports.http : d.ports.grpc;
         const cpu0 = cpuSeconds(d.child.pid);
         const all0 = machineCpuSeconds();
         const t0 = performance.now();
-        const r = await runLoad(transport, port, c);
+        const r = await runLoad(transport, port, c, d.ports.metrics);
         // CPU over warm-up and run, as a share of one core: the daemon's, and
         // what is left of the machine's after the daemon and the load generator.
         const wall = (performance.now() - t0) / 1000;
@@ -326,7 +336,7 @@ try {
         entry.runs.push(row);
         rows.push(row);
         log(
-          `  ${transport.padEnd(7)} c=${String(c).padEnd(3)} ${fmtInt(r.per_second).padStart(7)} decisions/s  p50 ${fmtMs(r.p50_ms).padStart(8)}  p99 ${fmtMs(r.p99_ms).padStart(8)}  errors ${r.errors}  CPU daemon ${(daemonCpu * 100).toFixed(0)}% (${cpuUsPerDecision.toFixed(0)} µs/decision) load ${(r.loadgen_cpu * 100).toFixed(0)}% other ${(otherCpu * 100).toFixed(0)}%  RSS after ${rss.toFixed(1)} MB  [${r.decisions.join(', ')}]`,
+          `  ${transport.padEnd(11)} c=${String(c).padEnd(3)} ${fmtInt(r.per_second).padStart(7)} decisions/s  p50 ${fmtMs(r.p50_ms).padStart(8)}  p99 ${fmtMs(r.p99_ms).padStart(8)}  errors ${r.errors}  CPU daemon ${(daemonCpu * 100).toFixed(0)}% (${cpuUsPerDecision.toFixed(0)} µs/decision) load ${(r.loadgen_cpu * 100).toFixed(0)}% other ${(otherCpu * 100).toFixed(0)}%  RSS after ${rss.toFixed(1)} MB  [${r.decisions.join(', ')}]`,
         );
       }
     }

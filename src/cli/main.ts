@@ -34,6 +34,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'the configuration file (YAML; docs/configuration.md). Without it: the defaults and POLICY_ENGINE_* variables')
     .option('--listen <address>', 'the gRPC listen address host:port, over server.listen_address (e.g. 0.0.0.0:50051)')
     .action(async (o: { config?: string; listen?: string }) => {
+      await import('../daemon/start-small.js');
       const { runDaemon } = await import('../daemon/startup.js');
       const code = await runDaemon(o);
       if (code !== undefined) process.exitCode = code;

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { DaemonConfig } from '../config/types.js';
 import { IpcLimitStoreHost } from '../limits/ipc-store.js';
 import { aggregateClusterMetrics } from '../observability/cluster-metrics.js';
+import { letYoungGenerationGrow } from '../observability/young-generation.js';
 import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
@@ -86,6 +87,7 @@ export async function runClusterPrimary(config: DaemonConfig, notes: readonly St
           started = true;
           // pino's own fields already carry the pid: a second `pid` key would make the JSON line ambiguous.
           logger.info({ grpc_port: m.grpc_port, http_port: m.http_port, metrics_port: metricsServer?.port, workers: count }, 'policy-engine daemon started');
+          letYoungGenerationGrow();
         }
         return;
       case 'policy-engine:start-failed':

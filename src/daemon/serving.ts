@@ -17,7 +17,7 @@ import { PolicyEngine, PolicyLoadError, type ReloadResult } from '../engine/engi
 import type { LimitStore } from '../limits/types.js';
 import type { Diagnostic } from '../policy/types.js';
 import { Metrics, type RequestErrorCode } from '../observability/metrics.js';
-import { type DecisionInfo, PolicyService, type ServiceError, startServers, type RunningServers } from '../server/index.js';
+import { type DecisionInfo, type ErrorCode, PolicyService, type ServiceError, startServers, type RunningServers } from '../server/index.js';
 import { engineBuilder } from './engine-from-config.js';
 
 export interface ServingOptions {
@@ -195,26 +195,28 @@ export class ServingProcess {
   }
 
   private failed(e: ServiceError, transport: 'http' | 'grpc', operation: string): void {
-    this.metrics.requestError(transport, metricCode(e.code));
+    this.metrics.requestError(transport, METRIC_CODES[e.code]);
     const { logger } = this.o;
     if (e.code === 'internal') logger.error({ err: e.cause ?? e, transport, operation }, `internal error: ${e.message}`);
     else if (logger.isLevelEnabled('debug')) logger.debug({ transport, operation, code: e.code }, e.message);
   }
 }
 
-function metricCode(code: string): RequestErrorCode {
-  switch (code) {
-    case 'resource_exhausted':
-      return 'too_large';
-    case 'unavailable':
-    case 'internal':
-      return code;
-    case 'deadline_exceeded':
-      return 'timeout';
-    default:
-      return 'invalid_argument';
-  }
-}
+/**
+ * The metric's `code` label for each API error code. A table over every ErrorCode,
+ * so a new code does not compile until it is given a label here.
+ */
+export const METRIC_CODES: { readonly [C in ErrorCode]: RequestErrorCode } = {
+  invalid_argument: 'invalid_argument',
+  not_found: 'not_found',
+  unsupported_media_type: 'unsupported_media_type',
+  resource_exhausted: 'too_large',
+  // Both are time running out: the request's work (504), or its arrival (408).
+  deadline_exceeded: 'timeout',
+  request_timeout: 'timeout',
+  unavailable: 'unavailable',
+  internal: 'internal',
+};
 
 function outcome(r: ReloadResult, engine: PolicyEngine, changed: boolean): ReloadOutcome {
   return { ok: r.ok, changed, firstLoad: false, revision: r.revision, errors: formatDiagnostics(r.diagnostics), policies: engine.stats().policies };

@@ -3,6 +3,7 @@
 
 import type { DaemonConfig } from '../config/types.js';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
+import { letYoungGenerationGrow } from '../observability/young-generation.js';
 import { PolicyWatcher } from '../sources/directory-watch.js';
 import { limitStoreFor } from './engine-from-config.js';
 import { metricsHost, orExit, ownerLogger, shutdownGraceMs } from './outputs.js';
@@ -58,6 +59,8 @@ export async function runSingleProcess(config: DaemonConfig, notes: readonly Sta
     else logger.error({ errors: r.errors, revision: r.revision }, 'policy change rejected: the last good policies stay active');
   });
   await watcher.start();
+  // Start-up is over once the first policy set is active (or the process is closing).
+  void serving.whenLoaded().then(letYoungGenerationGrow);
 
   onShutdownSignals(logger, async (signal) => {
     const graceMs = shutdownGraceMs(config);

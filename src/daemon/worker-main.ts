@@ -2,10 +2,12 @@
 // whose logs, audit records, metrics and (with limits.store memory) limit
 // counts go through the primary.
 
+import './start-small.js';
 import type { DaemonConfig } from '../config/types.js';
 import { IpcLimitStore } from '../limits/ipc-store.js';
 import { serveMetricsToPrimary } from '../observability/cluster-metrics.js';
 import { createLogger } from '../observability/logger.js';
+import { letYoungGenerationGrow } from '../observability/young-generation.js';
 import { limitStoreFor } from './engine-from-config.js';
 import { IpcWritable } from './ipc-stream.js';
 import { finishStream } from './outputs.js';
@@ -66,6 +68,7 @@ process.on('SIGTERM', () => void shutdown(config.server.limits.request_timeout_s
 
 try {
   await serving.start({ loadBeforeListening: true });
+  letYoungGenerationGrow();
   const ports = serving.ports;
   send({ t: 'policy-engine:listening', grpc_port: ports.grpc, http_port: ports.http });
 } catch (e) {

@@ -16,7 +16,7 @@ import type { DecisionKind } from '../policy/types.js';
 export type Transport = 'http' | 'grpc';
 
 /** Why a request produced no decision (a small fixed set: label values must not be unbounded). */
-export type RequestErrorCode = 'invalid_argument' | 'too_large' | 'timeout' | 'unavailable' | 'internal';
+export type RequestErrorCode = 'invalid_argument' | 'not_found' | 'unsupported_media_type' | 'too_large' | 'timeout' | 'unavailable' | 'internal';
 
 export const METRIC_NAMES = {
   // The guide's names.

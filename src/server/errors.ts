@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'unavailable'
   | 'deadline_exceeded'
   | 'internal'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'request_timeout';
 
 export interface ErrorMapping {
   readonly http: number;
@@ -28,6 +29,9 @@ export const ERROR_CODES: { readonly [C in ErrorCode]: ErrorMapping } = {
   internal: { http: 500, grpc: GrpcStatus.INTERNAL },
   // REST only (gRPC fixes its own content type); INVALID_ARGUMENT keeps the mapping total.
   unsupported_media_type: { http: 415, grpc: GrpcStatus.INVALID_ARGUMENT },
+  // REST only: the client did not send its request in time (http/client-errors.ts). gRPC has no
+  // such answer (a slow gRPC sender is bounded by its own deadline); DEADLINE_EXCEEDED keeps the mapping total.
+  request_timeout: { http: 408, grpc: GrpcStatus.DEADLINE_EXCEEDED },
 };
 
 /** An error the API reports to its caller: a stable code and a message that says what is wrong and where. */

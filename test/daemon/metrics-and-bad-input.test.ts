@@ -9,8 +9,9 @@
 // Bad input (server.limits.max_request_size_mb: 0.01, i.e. 10,485 bytes): REST
 // 413 / gRPC RESOURCE_EXHAUSTED for bodies over the limit; 400 /
 // INVALID_ARGUMENT with a message naming what is wrong for malformed JSON and
-// wrong fields; 415 for a body that is not JSON. Afterwards the daemon is
-// still alive and ready, and its error counters match what was sent.
+// wrong fields; 415 for a body that is not JSON; 404 / NOT_FOUND for an unknown
+// policy; 408 for a body that never finishes arriving. Afterwards the daemon is
+// still alive and ready, and its error counters match what was sent, code by code.
 
 import { status } from '@grpc/grpc-js';
 import { connect } from 'node:net';
@@ -222,8 +223,8 @@ describe('logs: format json, output stdout, level debug', () => {
 
 const LIMIT = Math.floor(0.01 * 1024 * 1024);
 
-/** What the REST tests sent that must show in policy_engine_request_errors_total. */
-const restErrors = { too_large: 0, invalid_argument: 0, cut_off: 0 };
+/** What the REST tests sent that must show in policy_engine_request_errors_total, by code. */
+const restErrors = { too_large: 0, invalid_argument: 0, unsupported_media_type: 0, not_found: 0, timeout: 0 };
 /** The error counters before the bad input. */
 let baseline: Sample[];
 
@@ -279,7 +280,7 @@ describe('bad input', () => {
       expect(errorOf(await raw('{"context":{}}', null))).toMatchObject({ status: 415, message: 'Content-Type must be application/json, got none' });
       // application/json with parameters is JSON.
       expect((await raw('{"context":{}}', 'application/json; charset=utf-8')).status).toBe(200);
-      restErrors.invalid_argument += 3; // counted under invalid_argument (the metric's small fixed set of codes)
+      restErrors.unsupported_media_type += 3;
     });
 
     test('wrong field types and unknown fields: 400 naming the field', async () => {
@@ -312,7 +313,13 @@ describe('bad input', () => {
       restErrors.too_large++;
     });
 
-    test('a body that never finishes arriving is cut off after request_timeout_seconds; the client that left early harms nothing', async () => {
+    test('an unknown policy or route: 404 not_found', async () => {
+      expect(errorOf(await d.get('/v1/policies/unknown'))).toEqual({ status: 404, code: 'not_found', message: "no loaded policy has the id 'unknown' (loaded: default/models, default/traffic)" });
+      expect(errorOf(await d.get('/v1/nothing-here'))).toEqual({ status: 404, code: 'not_found', message: 'no route GET /v1/nothing-here: see GET /openapi.json' });
+      restErrors.not_found += 2;
+    });
+
+    test('a body that never finishes arriving is cut off after request_timeout_seconds with a 408; the client that left early harms nothing', async () => {
       const answer = await new Promise<string>((resolve) => {
         const s = connect(d.ports.http, '127.0.0.1');
         let text = '';
@@ -321,8 +328,11 @@ describe('bad input', () => {
         s.on('error', () => undefined);
         s.write('POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"context"');
       });
-      expect(answer).toMatch(/^HTTP\/1\.1 408/);
-      restErrors.cut_off++;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head!.toLowerCase()).toContain('\r\nconnection: close');
+      expect(JSON.parse(body!)).toEqual({ error: { code: 'request_timeout', message: 'the request (headers and body) did not arrive within 1 s (server.limits.request_timeout_seconds)' } });
+      restErrors.timeout++;
       // A client that disconnects mid-body.
       await new Promise<void>((resolve) => {
         const s = connect(d.ports.http, '127.0.0.1', () => {
@@ -333,7 +343,8 @@ describe('bad input', () => {
           }, 50);
         });
       });
-      restErrors.cut_off++;
+      // Its body read fails: an invalid request (400, which it is no longer there to read).
+      restErrors.invalid_argument++;
     });
   });
 
@@ -364,6 +375,7 @@ describe('bad input', () => {
       });
       await expect(unaryCall(client, 'ReportUsage', { decision_id: '' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^decision_id is required/) });
       await expect(unaryCall(client, 'GetPolicy', {})).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^id must be a policy id/) });
+      await expect(unaryCall(client, 'GetPolicy', { id: 'default/unknown' })).rejects.toMatchObject({ code: status.NOT_FOUND, details: expect.stringMatching(/^no loaded policy has the id 'default\/unknown'/) });
       client.close();
     });
 
@@ -385,14 +397,15 @@ describe('bad input', () => {
     const m = await d.metrics();
     /** The increase of a counter since the bad input began. */
     const errors = (labels: Record<string, string>) => (metric(m, 'policy_engine_request_errors_total', labels) ?? 0) - (metric(baseline, 'policy_engine_request_errors_total', labels) ?? 0);
-    expect(errors({ transport: 'http', code: 'too_large' })).toBe(restErrors.too_large);
-    expect(errors({ transport: 'http', code: 'invalid_argument' })).toBeGreaterThanOrEqual(restErrors.invalid_argument);
-    // Bodies cut off (by the timeout, or by a client leaving) are counted too, whatever their code.
-    expect(errors({ transport: 'http' })).toBe(restErrors.too_large + restErrors.invalid_argument + restErrors.cut_off);
-    // gRPC: the six INVALID_ARGUMENT answers above, and the batch over max_batch_size. (The message over
-    // max_request_size_mb is refused inside grpc-js before the service sees it, so it is not counted.)
+    // REST: each code as sent; the body cut off by the timeout counted once, as a timeout.
+    for (const [code, n] of Object.entries(restErrors)) expect(errors({ transport: 'http', code }), `http ${code}`).toBe(n);
+    expect(errors({ transport: 'http' })).toBe(Object.values(restErrors).reduce((a, b) => a + b, 0));
+    // gRPC: the six INVALID_ARGUMENT answers above, the unknown policy, and two too large: the batch over
+    // max_batch_size, and the message over max_request_size_mb (refused inside grpc-js, counted all the same).
     expect(errors({ transport: 'grpc', code: 'invalid_argument' })).toBe(6);
-    expect(errors({ transport: 'grpc', code: 'too_large' })).toBeGreaterThanOrEqual(1);
+    expect(errors({ transport: 'grpc', code: 'not_found' })).toBe(1);
+    expect(errors({ transport: 'grpc', code: 'too_large' })).toBe(2);
+    expect(errors({ transport: 'grpc' })).toBe(9);
     // Nothing failed on the daemon's side.
     expect(metric(m, 'policy_engine_request_errors_total', { code: 'internal' }) ?? 0).toBe(0);
   });

@@ -118,9 +118,15 @@ describe('request metrics', () => {
     m.requestError('http', 'too_large');
     m.requestError('http', 'too_large');
     m.requestError('grpc', 'invalid_argument');
+    m.requestError('grpc', 'not_found');
+    m.requestError('http', 'unsupported_media_type');
+    m.requestError('http', 'timeout');
     const e = await scrape(m);
     expect(valueOf(e, 'policy_engine_request_errors_total', { transport: 'http', code: 'too_large' })).toBe(2);
     expect(valueOf(e, 'policy_engine_request_errors_total', { transport: 'grpc', code: 'invalid_argument' })).toBe(1);
+    expect(valueOf(e, 'policy_engine_request_errors_total', { transport: 'grpc', code: 'not_found' })).toBe(1);
+    expect(valueOf(e, 'policy_engine_request_errors_total', { transport: 'http', code: 'unsupported_media_type' })).toBe(1);
+    expect(valueOf(e, 'policy_engine_request_errors_total', { transport: 'http', code: 'timeout' })).toBe(1);
   });
 });
 

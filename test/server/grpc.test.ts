@@ -144,13 +144,49 @@ describe('limits and bad input', () => {
   });
   afterAll(() => h.close());
 
-  test('a message over max_request_size_mb: RESOURCE_EXHAUSTED', async () => {
+  test('a message over max_request_size_mb: RESOURCE_EXHAUSTED, reported as resource_exhausted', async () => {
     const client = grpcPolicyClient(h.grpcAddress);
+    const before = h.errors.length;
     const big = evaluateMessage({ context: { request: { model: 'gpt-4', prompt: 'x'.repeat(20_000) } } });
-    await expect(unaryCall(client, 'Evaluate', big)).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+    await expect(unaryCall(client, 'Evaluate', big)).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED, details: expect.stringMatching(/^Received message larger than max \(\d+ vs 10485\)$/) });
+    // grpc-js refuses it before the service sees it; the interceptor reports it all the same, once.
+    expect(h.errors.slice(before).map((e) => [e.error.code, e.info.transport, e.info.operation, e.error.message])).toEqual([
+      ['resource_exhausted', 'grpc', 'transport', expect.stringMatching(/^Received message larger than max/)],
+    ]);
     // The connection is still good for the next call.
     const ok = await unaryCall(client, 'Evaluate', evaluateMessage({ context: PRO }));
     expect(decisionFromMessage(ok.decision).decision).toBe('allow');
+    client.close();
+  });
+
+  test('an oversized message on EvaluateStream ends the stream with RESOURCE_EXHAUSTED, reported once', async () => {
+    const client = grpcPolicyClient(h.grpcAddress);
+    const before = h.errors.length;
+    const stream = client.EvaluateStream();
+    const answers: any[] = [];
+    const ended = new Promise<any>((resolve) => {
+      stream.on('data', (m: any) => answers.push(m));
+      stream.on('error', resolve);
+      stream.on('end', () => resolve(undefined));
+    });
+    stream.write({ request_id: 'a', request: evaluateMessage({ context: PRO }) });
+    // The first answer is in before the oversized message is sent.
+    await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+    stream.write({ request_id: 'b', request: evaluateMessage({ context: { request: { prompt: 'x'.repeat(20_000) } } }) });
+    expect(await ended).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+    expect(answers.map((m) => m.request_id)).toEqual(['a']);
+    expect(h.errors.slice(before).map((e) => [e.error.code, e.info.transport])).toEqual([['resource_exhausted', 'grpc']]);
+    client.close();
+  });
+
+  test('a batch over max_batch_size: RESOURCE_EXHAUSTED from the service, reported once (not again by the interceptor)', async () => {
+    const client = grpcPolicyClient(h.grpcAddress);
+    const before = h.errors.length;
+    await expect(unaryCall(client, 'EvaluateBatch', { items: Array.from({ length: 6 }, () => evaluateMessage({ context: PRO })) })).rejects.toMatchObject({
+      code: status.RESOURCE_EXHAUSTED,
+      details: 'the batch holds 6 items; at most 5 are allowed (server.limits.max_batch_size)',
+    });
+    expect(h.errors.slice(before).map((e) => [e.error.code, e.info.operation])).toEqual([['resource_exhausted', 'evaluate_batch']]);
     client.close();
   });
 

@@ -17,8 +17,10 @@ import type { ServerLogger } from '../logger.js';
 import type { Readiness } from '../readiness.js';
 import type { PolicyService } from '../service.js';
 import type { TlsMaterial } from '../tls.js';
+import { ServiceError } from '../errors.js';
 import { policyEngineHandlers } from './handlers.js';
 import { SERVICE_NAME, loadProto } from './proto.js';
+import { refusedMessageInterceptor } from './refused-messages.js';
 
 export interface GrpcServerOptions {
   readonly server: ServerConfig;
@@ -59,10 +61,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const { host, port } = parseListenAddress(opts.server.listen_address, 'server.listen_address');
   const { packageDefinition, service } = loadProto();
 
+  // Messages over max_request_size_mb are refused inside grpc-js: the interceptor reports them as the service's too-large errors.
+  const tooLarge = refusedMessageInterceptor((details) => opts.service.transportError(new ServiceError('resource_exhausted', details), 'grpc'));
   // Channelz stays on although nothing serves it: grpc-js's forceShutdown finds
   // the sessions to cancel through it (without it, calls cut at the end of the
   // grace period end UNAVAILABLE instead of CANCELLED).
-  const grpcServer = new Server(grpcChannelOptions(opts.server));
+  const grpcServer = new Server({ ...grpcChannelOptions(opts.server), interceptors: [tooLarge] });
   grpcServer.addService(service, policyEngineHandlers(opts.service));
   // '' is the whole server (what a Kubernetes grpc probe asks about without a service name).
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });

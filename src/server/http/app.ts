@@ -2,10 +2,12 @@
 // so tests can also use app.inject().
 
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory } from 'fastify';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import { ServiceError } from '../errors.js';
 import type { Readiness } from '../readiness.js';
 import type { PolicyService } from '../service.js';
+import { cutOffError } from './client-errors.js';
 import { httpErrorOf } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
@@ -18,6 +20,8 @@ export interface HttpAppOptions {
   readonly cors: { readonly enabled: boolean; readonly allowedOrigins: readonly string[] };
   /** Creates the Node server (http or https) with its timeouts; default: Fastify's plain http server. */
   readonly serverFactory?: FastifyServerFactory;
+  /** Node's 'clientError' (a request timeout, malformed HTTP): client-errors.ts; default: Fastify's handler. */
+  readonly clientErrorHandler?: (err: Error & { code?: string }, socket: Socket) => void;
 }
 
 const MiB = 1024 * 1024;
@@ -29,6 +33,9 @@ export function corsOrigin(origins: readonly string[]): string | (string | RegEx
 }
 
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  // A body read that failed because the request timed out is the timeout's error, already reported once.
+  const errorOf = (err: unknown, req: FastifyRequest): ServiceError =>
+    cutOffError(req.raw.socket) ?? httpErrorOf(err, opts.maxRequestSizeMb, req.headers['content-type']);
   const app = Fastify({
     // No logger: the daemon logs requests through the service hooks.
     logger: false,
@@ -39,8 +46,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     // We do not read client-supplied request ids.
     requestIdHeader: false,
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
+    ...(opts.clientErrorHandler ? { clientErrorHandler: opts.clientErrorHandler } : {}),
     frameworkErrors: (err, req, reply) => {
-      const e = opts.service.transportError(httpErrorOf(err, opts.maxRequestSizeMb, req.headers['content-type']), 'http');
+      const e = opts.service.transportError(errorOf(err, req as FastifyRequest), 'http');
       void (reply as FastifyReply).code(e.httpStatus).send(e.toJSON());
     },
   });
@@ -57,7 +65,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((err, req, reply) => {
     // Errors from the service were reported by it; the rest (body limit, JSON syntax) are reported here.
-    const e = opts.service.transportError(httpErrorOf(err, opts.maxRequestSizeMb, req.headers['content-type']), 'http');
+    const e = opts.service.transportError(errorOf(err, req), 'http');
     void reply.code(e.httpStatus).send(e.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {

@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Decision } from '../../engine/decision.js';
 import type { ServiceError } from '../errors.js';
 import type { PolicyService } from '../service.js';
+import { cutOffError } from './client-errors.js';
 import { httpErrorOf } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import { traceIdFrom } from '../trace-id.js';
@@ -108,11 +109,13 @@ export class FastEvaluate {
   }
 
   private failed(res: ServerResponse, err: unknown, type: string | undefined, close: boolean): void {
+    // A body cut off by the request timeout is the timeout's error (client-errors.ts), already reported.
+    const mapped = cutOffError(res.req.socket) ?? httpErrorOf(err, this.o.maxRequestSizeMb, type);
     let e: ServiceError;
     try {
-      e = this.o.service.transportError(httpErrorOf(err, this.o.maxRequestSizeMb, type), 'http');
+      e = this.o.service.transportError(mapped, 'http');
     } catch {
-      e = httpErrorOf(err, this.o.maxRequestSizeMb, type);
+      e = mapped;
     }
     this.send(res, e.httpStatus, JSON.stringify(e.toJSON()), close);
   }

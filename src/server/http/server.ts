@@ -11,6 +11,7 @@ import type { Readiness } from '../readiness.js';
 import type { PolicyService } from '../service.js';
 import type { TlsMaterial } from '../tls.js';
 import { buildHttpApp } from './app.js';
+import { clientErrorHandler } from './client-errors.js';
 import { FastEvaluate } from './fast-evaluate.js';
 import { SCHEMAS } from './routes.js';
 
@@ -37,7 +38,7 @@ export function httpServerFactory(server: ServerConfig, tls: TlsMaterial | undef
       noDelay: true,
       // Node checks request timeouts on this interval (30 s by default): a 5 s limit needs a finer one.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, ms)),
-      // The whole request (headers and body) must arrive within the limit: slow senders are cut off.
+      // The whole request (headers and body) must arrive within the limit: slow senders are cut off (with a 408: client-errors.ts).
       ...(ms > 0 ? { requestTimeout: ms, headersTimeout: ms } : {}),
     };
     const s = tls
@@ -71,6 +72,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     readiness: opts.readiness,
     maxRequestSizeMb: opts.server.limits.max_request_size_mb,
     cors,
+    // A slow sender's 408 in the API's error shape, counted as a timeout.
+    clientErrorHandler: clientErrorHandler({ timeoutSeconds: opts.server.limits.request_timeout_seconds, report: (e) => opts.service.transportError(e, 'http') }),
     serverFactory: fast ? (handler, o) => factory((req, res) => void (fast.handle(req, res) || handler(req, res)), o) : factory,
   });
   await app.listen({ host, port });
