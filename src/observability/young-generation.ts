@@ -18,6 +18,7 @@
 // one in NODE_OPTIONS, so the command line is the only place to look).
 
 import { setFlagsFromString } from 'node:v8';
+import { collectAllGarbage } from './idle-memory.js';
 
 const FLAG = '--semi-space-growth-factor';
 /** V8's default (V8 11, Node 20). */
@@ -40,9 +41,13 @@ export function keepYoungGenerationSmall(): void {
   }
 }
 
-/** The daemon is up: V8 grows the young generation as it needs again. */
+/**
+ * The daemon is up: V8 grows the young generation as it needs again, and the
+ * garbage start-up left is collected now rather than seconds later.
+ */
 export function letYoungGenerationGrow(): void {
   if (!held) return;
   held = false;
   setFlagsFromString(`${FLAG}=${DEFAULT_FACTOR}`);
+  collectAllGarbage();
 }
