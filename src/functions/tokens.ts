@@ -1,5 +1,6 @@
-// tokens(): exact BPE counts for OpenAI models (gpt-tokenizer's o200k_base and
-// cl100k_base, loaded on first use), an estimate for every other model.
+// tokens(): exact BPE counts for OpenAI models (the o200k_base and cl100k_base
+// vocabularies shipped in gpt-tokenizer, merged by bpe-vocabulary.ts, loaded on
+// first use), an estimate for every other model.
 
 import { createRequire } from 'node:module';
 import type { Activation } from '../cel/activation.js';
@@ -8,7 +9,7 @@ import { type FunctionDecl, globalOverload } from '../cel/library/overload.js';
 import { T } from '../cel/types.js';
 import { kindName } from '../cel/values.js';
 import { MEMO_KEYS, type ScanOptions, capText, isCelMap, mapField, memoPrefix, memoTable, noteInMemo, resolveMaxScanLength } from './common.js';
-import { readBpeRanks } from './bpe-ranks.js';
+import { BpeVocabulary } from './bpe-vocabulary.js';
 import { estimateTokens } from './estimate.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -41,18 +42,16 @@ export function encodingForModel(model: string): EncodingName | undefined {
 // ---------------------------------------------------------------------------
 // Exact counts
 
-interface Encoder {
-  countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number;
-}
 interface Loaded {
-  readonly encoder: Encoder;
-  /** The encoding's pre-tokenizer (a private copy: the shared one is a global regex). */
+  readonly vocabulary: BpeVocabulary;
+  /** The encoding's pre-tokenizer (private copies: the shared one is a global regex), for the text and for long pre-tokens. */
   readonly split: RegExp;
+  readonly splitPiece: RegExp;
 }
 
 // Special-token text such as "<|endoftext|>" in a prompt is counted as ordinary text
 // (tiktoken's encode_ordinary): a prompt must neither fail nor shrink because of it.
-const ORDINARY = { disallowedSpecial: new Set<string>() };
+// The count never looks for special tokens.
 
 const require = createRequire(import.meta.url);
 const loaded = new Map<EncodingName, Loaded>();
@@ -60,17 +59,27 @@ const loaded = new Map<EncodingName, Loaded>();
 function load(name: EncodingName): Loaded {
   let l = loaded.get(name);
   if (!l) {
-    // Synchronous on purpose: evaluation is synchronous. The encodings are data
-    // inside the package (about 400 ms to load o200k_base, see bpe-ranks.ts); nothing is downloaded.
-    const { GptEncoding } = require('gpt-tokenizer/GptEncoding') as { GptEncoding: { getEncodingApi(name: string, ranks: () => unknown): Encoder } };
-    const encoder = GptEncoding.getEncodingApi(name, () => readBpeRanks(name));
+    // Synchronous on purpose: evaluation is synchronous. The vocabularies are data inside
+    // gpt-tokenizer (about 150 ms to load o200k_base, see bpe-vocabulary.ts); nothing is downloaded.
+    const vocabulary = BpeVocabulary.load(name);
     const constants = require('gpt-tokenizer/encodingParams/constants') as Record<string, RegExp>;
     const re = name === 'o200k_base' ? constants.O200K_TOKEN_SPLIT_REGEX : constants.CL100K_TOKEN_SPLIT_REGEX;
     if (!re) throw new Error(`gpt-tokenizer has no pre-tokenizer for ${name}`);
-    l = { encoder, split: new RegExp(re.source, re.flags) };
+    l = { vocabulary, split: new RegExp(re.source, re.flags), splitPiece: new RegExp(re.source, re.flags) };
     loaded.set(name, l);
   }
   return l;
+}
+
+/** The tokens of `text`: its pre-tokens by `split` (a global regex), each merged separately. */
+function countSplit(text: string, split: RegExp, vocabulary: BpeVocabulary): number {
+  let n = 0;
+  split.lastIndex = 0;
+  for (let m = split.exec(text); m !== null; m = split.exec(text)) {
+    if (m[0].length === 0) split.lastIndex++;
+    else n += vocabulary.countPiece(m[0]);
+  }
+  return n;
 }
 
 /** Loads an encoding now (e.g. at startup) instead of on the first tokens() call. */
@@ -140,10 +149,9 @@ function mayHaveLongPretoken(text: string): boolean {
 /** Exact count of `text` in encoding `name` (long pre-tokens in pieces: see MAX_PRETOKEN). */
 export function countExact(text: string, name: EncodingName): number {
   if (text === '') return 0;
-  const { encoder, split } = load(name);
-  if (!mayHaveLongPretoken(text)) return encoder.countTokens(text, ORDINARY);
+  const { vocabulary, split, splitPiece } = load(name);
+  if (!mayHaveLongPretoken(text)) return countSplit(text, split, vocabulary);
   let n = 0;
-  let from = 0;
   split.lastIndex = 0;
   for (let m = split.exec(text); m !== null; m = split.exec(text)) {
     const t = m[0];
@@ -151,18 +159,19 @@ export function countExact(text: string, name: EncodingName): number {
       split.lastIndex++;
       continue;
     }
-    if (t.length <= MAX_PRETOKEN) continue;
-    if (m.index > from) n += encoder.countTokens(text.slice(from, m.index), ORDINARY);
+    if (t.length <= MAX_PRETOKEN) {
+      n += vocabulary.countPiece(t);
+      continue;
+    }
+    // Each piece is pre-tokenized again on its own, as a text of its own would be.
     for (let i = 0; i < t.length; ) {
       let j = Math.min(t.length, i + MAX_PRETOKEN);
       const last = t.charCodeAt(j - 1);
       if (j < t.length && last >= 0xd800 && last <= 0xdbff) j--;
-      n += encoder.countTokens(t.slice(i, j), ORDINARY);
+      n += countSplit(t.slice(i, j), splitPiece, vocabulary);
       i = j;
     }
-    from = m.index + t.length;
   }
-  if (from < text.length) n += encoder.countTokens(text.slice(from), ORDINARY);
   return n;
 }
 
