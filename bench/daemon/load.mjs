@@ -22,11 +22,13 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+// JSON as google.protobuf.Struct in proto-loader's object form: the daemon's own conversion (run.mjs checks dist/ is built).
+import { toStruct } from '../../dist/server/grpc/struct.js';
+import { readMetrics, sumMetric } from './daemon-metrics.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -118,26 +120,41 @@ async function rest() {
 
 // ---------------------------------------------------------------- gRPC
 
-/** JSON as google.protobuf.Value in proto-loader's object form. */
-function toValue(v) {
-  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
-  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-  switch (typeof v) {
-    case 'string':
-      return { stringValue: v };
-    case 'number':
-      return { numberValue: v };
-    case 'boolean':
-      return { boolValue: v };
-    default:
-      return { structValue: toStruct(v) };
-  }
+/**
+ * `concurrency` calls in flight for `duration` seconds: each slot sends its
+ * next call (issue(slot, done)) as soon as its last one is answered. Calls
+ * answered after the timer went off are not counted.
+ */
+function closedLoop(duration, samples, issue) {
+  return new Promise((resolve) => {
+    let ok = 0;
+    let errors = 0;
+    let running = true;
+    let inFlight = 0;
+    let elapsed = 0;
+    const t0 = performance.now();
+    const send = (slot) => {
+      const start = process.hrtime.bigint();
+      inFlight++;
+      issue(slot, (err) => {
+        inFlight--;
+        if (err) errors++;
+        else if (running) {
+          ok++;
+          if (samples) samples.add(Number(process.hrtime.bigint() - start) / 1e6);
+        }
+        if (running) send(slot);
+        else if (inFlight === 0) resolve({ ok, errors, elapsed });
+      });
+    };
+    setTimeout(() => {
+      running = false;
+      elapsed = (performance.now() - t0) / 1000;
+    }, duration * 1000);
+    for (let i = 0; i < concurrency; i++) send(i);
+  });
 }
-function toStruct(o) {
-  const fields = {};
-  for (const k of Object.keys(o)) fields[k] = toValue(o[k]);
-  return { fields };
-}
+
 
 async function grpcLoad() {
   const grpc = await import('@grpc/grpc-js');
@@ -164,38 +181,9 @@ async function grpcLoad() {
   }
 
   const identity = (b) => b;
+  let next = 0;
   const run = (duration, samples) =>
-    new Promise((resolve) => {
-      let ok = 0;
-      let errors = 0;
-      let running = true;
-      let inFlight = 0;
-      let next = 0;
-      const t0 = performance.now();
-      const send = (slot) => {
-        const client = clients[slot % nChannels];
-        const buf = encoded[next++ % encoded.length];
-        const start = process.hrtime.bigint();
-        inFlight++;
-        client.makeUnaryRequest(method.path, identity, identity, buf, (err) => {
-          inFlight--;
-          // Calls answered after the timer went off are not counted.
-          if (err) errors++;
-          else if (running) {
-            ok++;
-            if (samples) samples.add(Number(process.hrtime.bigint() - start) / 1e6);
-          }
-          if (running) send(slot);
-          else if (inFlight === 0) resolve({ ok, errors, elapsed });
-        });
-      };
-      let elapsed = 0;
-      setTimeout(() => {
-        running = false;
-        elapsed = (performance.now() - t0) / 1000;
-      }, duration * 1000);
-      for (let i = 0; i < concurrency; i++) send(i);
-    });
+    closedLoop(duration, samples, (slot, done) => clients[slot % nChannels].makeUnaryRequest(method.path, identity, identity, encoded[next++ % encoded.length], done));
 
   if (warmup > 0) await run(warmup);
   const samples = new Samples();
@@ -287,35 +275,8 @@ async function grpcH2Load() {
   const call = (session, buf, cb) => h2Call(session, method.path, buf, cb);
   const decisions = await h2Decisions(method, framed, sessions[0]);
 
-  const run = (duration, samples) =>
-    new Promise((resolve) => {
-      let ok = 0;
-      let errors = 0;
-      let running = true;
-      let inFlight = 0;
-      let next = 0;
-      let elapsed = 0;
-      const t0 = performance.now();
-      const send = (slot) => {
-        const start = process.hrtime.bigint();
-        inFlight++;
-        call(sessions[slot % nChannels], framed[next++ % framed.length], (err) => {
-          inFlight--;
-          if (err) errors++;
-          else if (running) {
-            ok++;
-            if (samples) samples.add(Number(process.hrtime.bigint() - start) / 1e6);
-          }
-          if (running) send(slot);
-          else if (inFlight === 0) resolve({ ok, errors, elapsed });
-        });
-      };
-      setTimeout(() => {
-        running = false;
-        elapsed = (performance.now() - t0) / 1000;
-      }, duration * 1000);
-      for (let i = 0; i < concurrency; i++) send(i);
-    });
+  let next = 0;
+  const run = (duration, samples) => closedLoop(duration, samples, (slot, done) => call(sessions[slot % nChannels], framed[next++ % framed.length], done));
 
   if (warmup > 0) await run(warmup);
   const samples = new Samples();
@@ -335,23 +296,10 @@ function childrenCpuMs() {
 }
 
 /** The daemon's own counts for one transport: decisions answered, and requests that failed. */
-function daemonCounts(transport) {
-  return new Promise((res, rej) => {
-    const req = get({ host: HOST, port: Number(a['metrics-port']), path: '/metrics', agent: false, timeout: 5000 }, (r) => {
-      let text = '';
-      r.setEncoding('utf8').on('data', (c) => (text += c));
-      r.on('end', () => {
-        const sum = (name) =>
-          text
-            .split('\n')
-            .filter((l) => l.startsWith(`${name}{`) && l.includes(`transport="${transport}"`))
-            .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-        res({ decisions: sum('policy_engine_requests_total'), errors: sum('policy_engine_request_errors_total') });
-      });
-    });
-    req.on('error', rej);
-    req.on('timeout', () => req.destroy(new Error('metrics: no answer in 5 s')));
-  });
+async function daemonCounts(transport) {
+  const text = await readMetrics(Number(a['metrics-port']));
+  const label = `transport="${transport}"`;
+  return { decisions: sumMetric(text, 'policy_engine_requests_total', label), errors: sumMetric(text, 'policy_engine_request_errors_total', label) };
 }
 
 /** One h2load run; its counts from its summary, its latencies (µs, answered with 200) from its log file. */

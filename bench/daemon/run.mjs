@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { readMetrics, sumMetric } from './daemon-metrics.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/policy-engine.js');
@@ -192,19 +193,13 @@ function writeConfig(dir, setup, ports) {
 }
 
 /** The daemon's own counts, from its Prometheus endpoint: decisions, audit records written and dropped. */
-function scrape(port) {
-  return new Promise((res) => {
-    const req = get({ host: HOST, port, path: '/metrics', agent: false, timeout: 5000 }, (r) => {
-      let text = '';
-      r.setEncoding('utf8').on('data', (c) => (text += c));
-      r.on('end', () => {
-        const sum = (name) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-        res({ decisions: sum('policy_engine_requests_total'), audit_written: sum('policy_engine_audit_written_total'), audit_dropped: sum('policy_engine_audit_dropped_total') });
-      });
-    });
-    req.on('error', () => res(undefined));
-    req.on('timeout', () => req.destroy());
-  });
+async function scrape(port) {
+  try {
+    const text = await readMetrics(port);
+    return { decisions: sumMetric(text, 'policy_engine_requests_total'), audit_written: sumMetric(text, 'policy_engine_audit_written_total'), audit_dropped: sumMetric(text, 'policy_engine_audit_dropped_total') };
+  } catch {
+    return undefined;
+  }
 }
 
 function httpStatus(port, path) {

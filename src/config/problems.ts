@@ -51,16 +51,8 @@ export interface ConfigNote {
   readonly message: string;
 }
 
-export interface ProblemInit {
-  readonly code: ConfigProblemCode;
-  readonly path: string;
-  readonly message: string;
-  readonly hint?: string;
-  readonly pos?: SourcePos;
-  readonly length?: number;
-  readonly sourceLine?: string;
-  readonly env?: string;
-}
+/** A problem as its finder states it: the severity comes from the code's entry in the catalogue. */
+export type ProblemInit = Omit<ConfigProblem, 'severity'>;
 
 /** A problem whose severity comes from the catalogue; undefined fields are left out. */
 export function makeProblem(init: ProblemInit): ConfigProblem {

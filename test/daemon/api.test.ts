@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SERVICE_NAME } from '../../src/server/grpc/proto.js';
-import { type ApiClient, decisionFromMessage, evaluateMessage, grpcClient, grpcHealthClient, grpcPolicyClient, httpClient, unaryCall } from '../server/clients.js';
+import { type ApiClient, decisionFromMessage, evaluateMessage, grpcClient, grpcHealthClient, grpcPolicyClient, httpClient, streamCall, unaryCall } from '../server/clients.js';
 import { TEST_POLICIES } from '../server/harness.js';
 import { type DaemonProcess, startDaemon } from './daemon-process.js';
 
@@ -184,22 +184,13 @@ describe('REST only', () => {
 
 describe('gRPC only', () => {
   test('EvaluateStream: one answer per message, by request_id; a bad message gets an error and the stream goes on', async () => {
-    const client = grpcPolicyClient(d.grpcAddress);
-    const stream = client.EvaluateStream();
-    const responses: any[] = [];
-    stream.on('data', (r: any) => responses.push(r));
-    const ended = new Promise<void>((resolve, reject) => {
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
-    stream.write({ request_id: 'a', request: evaluateMessage({ context: PRO }) });
-    stream.write({ request_id: 'b', request: evaluateMessage({ context: FREE, trace: true }) });
-    stream.write({ request_id: 'c', request: { now: 'never' } });
-    stream.write({ request_id: 'd', request: evaluateMessage({ context: DEV }) });
-    for (let i = 0; i < 100; i++) stream.write({ request_id: `n${i}`, request: evaluateMessage({ context: i % 2 ? PRO : FREE }) });
-    stream.end();
-    await ended;
-    client.close();
+    const responses = await streamCall(d.grpcAddress, [
+      { request_id: 'a', request: evaluateMessage({ context: PRO }) },
+      { request_id: 'b', request: evaluateMessage({ context: FREE, trace: true }) },
+      { request_id: 'c', request: { now: 'never' } },
+      { request_id: 'd', request: evaluateMessage({ context: DEV }) },
+      ...Array.from({ length: 100 }, (_, i) => ({ request_id: `n${i}`, request: evaluateMessage({ context: i % 2 ? PRO : FREE }) })),
+    ]);
     const byId = new Map(responses.map((r) => [r.request_id, r]));
     expect(responses).toHaveLength(104);
     expect(byId.size).toBe(104);

@@ -11,17 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseDiagnostics } from '../cli/helpers.js';
 import { grpcPolicyClient, unaryCall } from '../server/clients.js';
-import { type DaemonProcess, ROOT, connectionRefused, freePorts, run, startDaemon } from './daemon-process.js';
+import { type DaemonProcess, ROOT, connectionRefused, freePorts, run, modelsPolicy, startDaemon } from './daemon-process.js';
 
-const POLICY = `apiVersion: policy.llm/v1
-kind: Policy
-metadata: { name: models }
-spec:
-  rules:
-    - id: no-gpt-4
-      when: "request.model == 'gpt-4'"
-      decision: deny
-`;
+const POLICY = modelsPolicy();
 
 const BAD_CONFIG = `server:
   listen_address: "0.0.0.0"

@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decisionFromMessage, evaluateMessage, grpcPolicyClient, unaryCall } from '../server/clients.js';
-import { type DaemonProcess, burstPost, metric, postJson, startDaemon, until } from './daemon-process.js';
+import { type DaemonProcess, burstPost, metric, modelsPolicy, postJson, startDaemon, until } from './daemon-process.js';
 
 const LIMIT = `apiVersion: policy.llm/v1
 kind: Policy
@@ -20,16 +20,7 @@ spec:
       decision: throttle
       reason: 30 a minute
 `;
-const models = (reason: string) => `apiVersion: policy.llm/v1
-kind: Policy
-metadata: { name: models }
-spec:
-  rules:
-    - id: no-gpt-4
-      when: "request.model == 'gpt-4'"
-      decision: deny
-      reason: "${reason}"
-`;
+const models = (reason: string) => modelsPolicy({ reason });
 
 let d: DaemonProcess;
 /** Every decision the daemon answered, by id. */

@@ -83,6 +83,23 @@ export function baseConfig(ports: Ports): ConfigTree {
   };
 }
 
+/**
+ * The policy most daemon tests evaluate against: `models`, whose rule
+ * `no-gpt-4` denies gpt-4 (with `reason` when given), then `moreRules` (YAML
+ * list items, indented as rules).
+ */
+export function modelsPolicy(o: { reason?: string; moreRules?: string } = {}): string {
+  return `apiVersion: policy.llm/v1
+kind: Policy
+metadata: { name: models }
+spec:
+  rules:
+    - id: no-gpt-4
+      when: "request.model == 'gpt-4'"
+      decision: deny
+${o.reason === undefined ? '' : `      reason: ${JSON.stringify(o.reason)}\n`}${o.moreRules ?? ''}`;
+}
+
 /** Objects merge key by key; anything else (arrays included) replaces. */
 export function deepMerge(base: ConfigTree, over: ConfigTree): ConfigTree {
   const out: ConfigTree = { ...base };

@@ -12,22 +12,16 @@ import { status } from '@grpc/grpc-js';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decisionFromMessage, evaluateMessage, grpcHealthClient, grpcPolicyClient, unaryCall } from '../server/clients.js';
-import { type DaemonProcess, type HttpResult, burstPost, connectionRefused, request, sleep, startDaemon, until } from './daemon-process.js';
+import { type DaemonProcess, type HttpResult, burstPost, connectionRefused, request, sleep, modelsPolicy, startDaemon, until } from './daemon-process.js';
 
-const POLICY = `apiVersion: policy.llm/v1
-kind: Policy
-metadata: { name: models }
-spec:
-  rules:
-    - id: no-gpt-4
-      when: "request.model == 'gpt-4'"
-      decision: deny
-      reason: gpt-4 is not allowed
-    - id: contact-details
+const POLICY = modelsPolicy({
+  reason: 'gpt-4 is not allowed',
+  moreRules: `    - id: contact-details
       when: "size(pii(request.prompt)) > 0"
       decision: modify
       modify: [{ set: request.prompt, expr: "redact(request.prompt)" }]
-`;
+`,
+});
 
 const LOG_FILE = { file: 'logs/engine.log' };
 

@@ -7,17 +7,9 @@ import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Pem, type TestCerts, makeCerts } from '../server/certs.js';
 import { decisionFromMessage, evaluateMessage, grpcHealthClient, grpcPolicyClient, unaryCall } from '../server/clients.js';
-import { type DaemonProcess, postJson, request, startDaemon } from './daemon-process.js';
+import { type DaemonProcess, modelsPolicy, postJson, request, startDaemon } from './daemon-process.js';
 
-const POLICY = `apiVersion: policy.llm/v1
-kind: Policy
-metadata: { name: models }
-spec:
-  rules:
-    - id: no-gpt-4
-      when: "request.model == 'gpt-4'"
-      decision: deny
-`;
+const POLICY = modelsPolicy();
 const CONTEXT = { request: { model: 'gpt-4o' } };
 
 function grpcEvaluate(d: DaemonProcess, ca: string | undefined, client?: Pem, deadlineMs = 5000): Promise<any> {

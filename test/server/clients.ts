@@ -75,6 +75,26 @@ export function unaryCall<T = any>(client: GrpcPolicyClient, method: string, req
   });
 }
 
+/** Sends `messages` on one EvaluateStream, ends it, and returns every answer once the server has ended the stream. */
+export async function streamCall(address: string, messages: readonly object[]): Promise<any[]> {
+  const client = grpcPolicyClient(address);
+  try {
+    const stream = client.EvaluateStream();
+    const responses: any[] = [];
+    stream.on('data', (r: any) => responses.push(r));
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    for (const m of messages) stream.write(m);
+    stream.end();
+    await ended;
+    return responses;
+  } finally {
+    client.close();
+  }
+}
+
 /** gRPC status → the API code (INVALID_ARGUMENT is invalid_argument: unsupported_media_type is REST only). */
 export function codeOfStatus(s: status): ErrorCode {
   const hit = Object.entries(ERROR_CODES).find(([, m]) => m.grpc === s);

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { grpcChannelOptions } from '../../src/server/grpc/server.js';
 import { SERVICE_NAME } from '../../src/server/grpc/proto.js';
-import { decisionFromMessage, evaluateMessage, rawEvaluateClient, grpcHealthClient, grpcPolicyClient, unaryCall } from './clients.js';
+import { decisionFromMessage, evaluateMessage, rawEvaluateClient, grpcHealthClient, grpcPolicyClient, streamCall, unaryCall } from './clients.js';
 import { type Harness, serverConfig, startHarness } from './harness.js';
 
 const PRO = { request: { model: 'gpt-4' }, user: { id: 'u', tier: 'pro' } };
@@ -34,22 +34,13 @@ describe('EvaluateStream', () => {
   afterAll(() => h.close());
 
   test('one response per message, correlated by request_id; a bad message gets an error and the stream goes on', async () => {
-    const client = grpcPolicyClient(h.grpcAddress);
-    const stream = client.EvaluateStream();
-    const responses: any[] = [];
-    stream.on('data', (r: any) => responses.push(r));
-    const ended = new Promise<void>((resolve, reject) => {
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
-    stream.write({ request_id: 'a', request: evaluateMessage({ context: PRO }) });
-    stream.write({ request_id: 'b', request: evaluateMessage({ context: FREE, trace: true }) });
-    stream.write({ request_id: 'c', request: { now: 'never' } });
-    stream.write({ request_id: 'd', request: evaluateMessage({ context: FREE, now: 'nope' }) });
-    stream.write({ request_id: 'e', request: evaluateMessage({ context: PRO }) });
-    stream.end();
-    await ended;
-    client.close();
+    const responses = await streamCall(h.grpcAddress, [
+      { request_id: 'a', request: evaluateMessage({ context: PRO }) },
+      { request_id: 'b', request: evaluateMessage({ context: FREE, trace: true }) },
+      { request_id: 'c', request: { now: 'never' } },
+      { request_id: 'd', request: evaluateMessage({ context: FREE, now: 'nope' }) },
+      { request_id: 'e', request: evaluateMessage({ context: PRO }) },
+    ]);
     const byId = Object.fromEntries(responses.map((r) => [r.request_id, r]));
     expect(Object.keys(byId).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(byId.a.result).toBe('decision');
@@ -61,16 +52,11 @@ describe('EvaluateStream', () => {
   });
 
   test('many messages in flight on one stream', async () => {
-    const client = grpcPolicyClient(h.grpcAddress);
-    const stream = client.EvaluateStream();
-    const ids = new Set<string>();
-    stream.on('data', (r: any) => ids.add(r.request_id));
-    const ended = new Promise((resolve) => stream.on('end', resolve));
-    for (let i = 0; i < 500; i++) stream.write({ request_id: String(i), request: evaluateMessage({ context: i % 2 ? PRO : FREE }) });
-    stream.end();
-    await ended;
-    client.close();
-    expect(ids.size).toBe(500);
+    const responses = await streamCall(
+      h.grpcAddress,
+      Array.from({ length: 500 }, (_, i) => ({ request_id: String(i), request: evaluateMessage({ context: i % 2 ? PRO : FREE }) })),
+    );
+    expect(new Set(responses.map((r) => r.request_id)).size).toBe(500);
   });
 });
 
